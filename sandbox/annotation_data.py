@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.content import InvalidOperation, find_node, schema_index, with_urls
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import bad_request, not_found
 from sandbox.http import caller, read_object, sandbox_of, urls_of
 from sandbox.operations import apply_operations
 from sandbox.state import Sandbox
@@ -72,7 +72,7 @@ async def post_operations(request: Request) -> Response:
 def _datapoint(sandbox: Sandbox, ann: Record, node_id: int) -> Record:
     found = find_node(sandbox.store.contents.get(ann["id"], []), node_id)
     if found is None:
-        raise ApiError(404, f"No datapoint {node_id} in annotation {ann['id']}.")
+        raise not_found()
     return found[0]
 
 

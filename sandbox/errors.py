@@ -69,9 +69,9 @@ def bad_request(detail: str) -> ApiError:
     return ApiError(400, detail)
 
 
-def not_found(kind: str, object_id: object) -> ApiError:
-    """Return a 404 for a missing object of `kind` (`"label"`, `"annotation"`, ...)."""
-    return ApiError(404, f"No {kind} matches the given query (id={object_id}).")
+def not_found() -> ApiError:
+    """Return Rossum's 404 (`"Not found."`, as Django REST framework words it)."""
+    return ApiError(404)
 
 
 def rate_limited(retry_after_s: int) -> ApiError:

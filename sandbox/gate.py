@@ -56,7 +56,7 @@ class GateMiddleware:
         limit = self.sandbox.settings.max_body_bytes
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
-            raise ApiError(413, f"Payload Too Large: the limit is {limit} bytes.")
+            raise ApiError(413)
         draw = self.sandbox.faults.draw()
         if draw.delay_s:
             await asyncio.sleep(draw.delay_s)
@@ -75,7 +75,7 @@ class GateMiddleware:
         principal = self._authenticate(headers)
         writes = scope["method"] not in SAFE_METHODS and path not in VIEWER_WRITES
         if principal.role == "viewer" and writes:
-            raise ApiError(403, "You do not have permission to perform this action.")
+            raise ApiError(403)
         scope.setdefault("state", {})["principal"] = principal
 
     def _authenticate(self, headers: Headers) -> Principal:

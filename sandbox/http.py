@@ -39,7 +39,7 @@ async def read_body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, f"Payload Too Large: the limit is {limit} bytes.")
+            raise ApiError(413)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import serialize
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.http import caller, id_filter, read_object, sandbox_of, urls_of
 from sandbox.pagination import paginate_cursor
 from sandbox.state import Sandbox
@@ -107,7 +107,7 @@ def _validated(
 def _own_label(sandbox: Sandbox, request: Request) -> Record:
     record = sandbox.store.get("labels", request.path_params["label_id"])
     if record["organization"] != _organization_of(sandbox, request):
-        raise ApiError(404, f"No label matches the given query (id={record['id']}).")
+        raise not_found()
     return record
 
 

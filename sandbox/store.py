@@ -28,18 +28,7 @@ ID_BASES: dict[str, int] = {
     "automation_blockers": 7001,
     "datapoints": 100001,
 }
-SINGULAR = {
-    "organizations": "organization",
-    "users": "user",
-    "workspaces": "workspace",
-    "queues": "queue",
-    "schemas": "schema",
-    "hooks": "hook",
-    "labels": "label",
-    "annotations": "annotation",
-    "documents": "document",
-    "automation_blockers": "automation blocker",
-}
+KINDS = tuple(kind for kind in ID_BASES if kind != "datapoints")
 
 
 def now_iso() -> str:
@@ -51,7 +40,7 @@ class Store:
     """Hold every sandbox object; the only place ids are handed out."""
 
     def __init__(self) -> None:
-        self.tables: dict[str, dict[int, Record]] = {kind: {} for kind in SINGULAR}
+        self.tables: dict[str, dict[int, Record]] = {kind: {} for kind in KINDS}
         self._next = dict(ID_BASES)
         # Annotation id -> content tree (sections with nested datapoints, no URLs).
         self.contents: dict[int, list[Record]] = {}
@@ -78,7 +67,7 @@ class Store:
         """Return the record or raise 404."""
         record = self.tables[kind].get(object_id)
         if record is None:
-            raise not_found(SINGULAR[kind], object_id)
+            raise not_found()
         return record
 
     def values(self, kind: str) -> list[Record]:

@@ -100,13 +100,13 @@ class RateLimiter:
     def __init__(self, *, per_s: float, clock: Callable[[], float]) -> None:
         self._clock = clock
         self.per_s = per_s
-        self._tokens = float(per_s)
+        self._tokens = max(per_s, 1.0)
         self._updated = clock()
 
     def set_rate(self, per_s: float) -> None:
         """Change the limit, starting from a full bucket."""
         self.per_s = per_s
-        self._tokens = float(per_s)
+        self._tokens = max(per_s, 1.0)
         self._updated = self._clock()
 
     def acquire(self) -> int | None:

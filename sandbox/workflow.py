@@ -162,6 +162,7 @@ class Workflow:
             await self._fire("annotation_content", "confirm", ann["id"], urls)
         queue = self._sandbox.store.get("queues", ann["queue"])
         target = "confirmed" if queue.get("use_confirmed_state") else "exporting"
+        ann["confirmed_at"], ann["confirmed_by"] = now_iso(), who.user_id
         self.change_status(ann, target, urls=urls, who=who)
 
     def cancel(self, ann: Record, *, urls: Urls, who: Principal) -> None:

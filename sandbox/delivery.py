@@ -171,7 +171,7 @@ class Deliveries:
             )
             if final:
                 break
-            await asyncio.sleep(self._retry_delay(number))
+            await self._sandbox.sleep(self._retry_delay(number))
         delivery.finished_at = now_iso()
         self._apply(hook, trigger, delivery, response)
         return delivery
@@ -240,8 +240,8 @@ class Deliveries:
         log.info(
             "sandbox.delivery",
             hook_id=hook["id"],
-            event=trigger.event,
-            action=action,
+            hook_event=trigger.event,
+            hook_action=action,
             annotation_id=trigger.annotation_id,
             attempt=number,
             status_code=response.status_code,
@@ -262,6 +262,8 @@ class Deliveries:
             return _Response(None, None, f"timeout after {timeout_s:g} s")
         except httpx.HTTPError as exc:
             return _Response(None, None, f"connection error: {type(exc).__name__}")
+        except Exception as exc:  # an in-process hook app that raised, seen through ASGITransport
+            return _Response(None, None, f"hook raised {type(exc).__name__}")
         try:
             answer: Any = response.json()
         except ValueError:

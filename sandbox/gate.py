@@ -7,7 +7,6 @@ they are the test harness, not the API under test.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 import structlog
@@ -59,7 +58,7 @@ class GateMiddleware:
             raise ApiError(413)
         draw = self.sandbox.faults.draw()
         if draw.delay_s:
-            await asyncio.sleep(draw.delay_s)
+            await self.sandbox.sleep(draw.delay_s)
         if draw.status is not None:
             log.info("sandbox.fault_injected", path=path, status=draw.status)
             headers_out = {}

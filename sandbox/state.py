@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 
@@ -30,6 +31,9 @@ class Sandbox:
     ) -> None:
         self.settings = settings
         self.clock = clock or time.monotonic
+        # Every wait the sandbox makes (injected latency, delivery retry back-off) goes
+        # through here, so tests can record waits instead of sleeping.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self.store = Store()
         self.tokens = Tokens(clock=self.clock)
         self.faults = Faults(FaultConfig.from_settings(settings), seed=settings.seed)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from sandbox import gate
+from sandbox.state import Sandbox
 from tests.sandbox.conftest import SandboxFactory
 from tests.sandbox.helpers import FakeClock, client_for, login
 
@@ -97,7 +97,7 @@ async def test_faults_are_reproducible_from_the_seed(make_app: SandboxFactory) -
 
 
 async def test_latency_and_slow_answers_delay_requests(
-    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    api: httpx.AsyncClient, sandbox: Sandbox
 ) -> None:
     """`latency_s` delays every request and `slow_rate`/`slow_s` add to it."""
     delays: list[float] = []
@@ -105,7 +105,7 @@ async def test_latency_and_slow_answers_delay_requests(
     async def fake_sleep(seconds: float) -> None:
         delays.append(seconds)
 
-    monkeypatch.setattr(gate.asyncio, "sleep", fake_sleep)
+    sandbox.sleep = fake_sleep
     faults = {"latency_s": 0.05, "slow_rate": 1.0, "slow_s": 2.0}
     await api.put("/api/v1/sandbox/faults", json=faults)
     assert (await api.get("/api/v1/labels")).status_code == 200

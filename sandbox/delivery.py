@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import json
 import time
 import uuid
+from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,7 @@ log = structlog.get_logger()
 INTERACTIVE_ACTIONS = frozenset({"started", "updated", "user_update", "confirm"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_TOKEN_LIFETIME_S = 600
+MAX_RECORDS = 20_000
 
 
 def is_interactive(event: str, action: str) -> bool:
@@ -71,8 +74,10 @@ class Deliveries:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.records: list[Delivery] = []
-        self.logs: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        # Bounded, like Rossum's 7-day log retention, so long benchmark runs stay flat.
+        self.records: deque[Delivery] = deque(maxlen=MAX_RECORDS)
+        self.logs: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDS)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` in the background; `idle()` waits for it."""
@@ -143,7 +148,7 @@ class Deliveries:
     ) -> Delivery:
         interactive = is_interactive(trigger.event, action)
         delivery = Delivery(
-            id=len(self.records) + 1,
+            id=next(self._ids),
             request_id=str(uuid.uuid4()),
             hook_id=hook["id"],
             hook_name=hook["name"],
@@ -156,7 +161,11 @@ class Deliveries:
         self.records.append(delivery)
         config = hook.get("config", {})
         attempts = 1 if interactive else 1 + int(config.get("retry_count", 4))
+        response = _Response(None, None, "annotation deleted before delivery")
         for number in range(1, attempts + 1):
+            if self._sandbox.store.find("annotations", trigger.annotation_id) is None:
+                delivery.state = "cancelled"  # deleted (e.g. with its queue) meanwhile
+                break
             delivery.state = "running"
             response, payload = await self._attempt(
                 hook, action, trigger, updated, delivery, number

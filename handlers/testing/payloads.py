@@ -68,8 +68,12 @@ def common(
     token: str | None = TOKEN,
     hook_id: int = 781,
     request_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the keys every delivery carries (request_id, timestamp, hook, settings, ...)."""
+    """Return the keys every delivery carries (request_id, timestamp, hook, settings, ...).
+
+    `extra` adds top-level keys, e.g. sideloads (`{"schemas": [...]}`).
+    """
     payload: dict[str, Any] = {
         "request_id": request_id or str(uuid.uuid4()),
         "timestamp": timestamp.isoformat().replace("+00:00", "Z"),
@@ -83,7 +87,7 @@ def common(
         payload["base_url"] = base_url
     if token is not None:
         payload["rossum_authorization_token"] = token
-    return payload
+    return {**payload, **(extra or {})}
 
 
 def annotation(

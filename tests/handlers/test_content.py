@@ -11,7 +11,6 @@ import pytest
 from handlers.content import (
     ContentTree,
     add_row,
-    apply_operations,
     date_of,
     number_of,
     parse_number,
@@ -20,6 +19,7 @@ from handlers.content import (
     value_of,
 )
 from handlers.events import AnnotationContentEvent, parse_event
+from handlers.operations import apply_operations
 from handlers.testing import content_payload
 from tests.handlers.conftest import load, load_bytes
 

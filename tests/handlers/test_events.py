@@ -165,7 +165,8 @@ def test_repr_hides_token_and_secrets() -> None:
         pytest.param(b"{", "invalid_json", "not valid JSON", id="truncated"),
         pytest.param(b"", "invalid_json", "not valid JSON", id="empty"),
         pytest.param(b"\xff\xfe", "invalid_json", "not valid JSON", id="not-utf8"),
-        pytest.param(b"[1]", "bad_payload", "must be a JSON object, got list", id="array"),
+        pytest.param(b"[1]", "bad_payload", "must be a JSON object, got array", id="array"),
+        pytest.param(b"null", "bad_payload", "must be a JSON object, got null", id="null"),
         pytest.param(b"{}", "bad_payload", "timestamp: Field required", id="empty-object"),
         pytest.param(
             b'{"event":"annotation_content","action":"updated","timestamp":"2020-01-01"}',

@@ -64,11 +64,10 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox until interrupted; 2 on invalid options."""
     try:
-        settings = settings_from_args(args)
+        app = create_sandbox_app(settings_from_args(args))
     except (ValueError, ValidationError) as exc:
         sys.stderr.write(f"rossum-hooks sandbox: invalid option: {exc}\n")
         return 2
-    app = create_sandbox_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
     return 0
 

@@ -40,10 +40,21 @@ def test_options_become_settings() -> None:
     )
 
 
-def test_invalid_options_exit_2_without_serving(capsys: pytest.CaptureFixture[str]) -> None:
-    """A share above 1 is reported on stderr and `run` returns 2."""
-    assert run(_parse("--rate-429", "2")) == 2
-    assert "rate_429" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        pytest.param(("--rate-429", "2"), "rate_429", id="share-over-one"),
+        pytest.param(("--rate-429", "0.6", "--rate-5xx", "0.6"), "exceed 1", id="shares-over-one"),
+        pytest.param(("--statuses-5xx", "404"), "5xx", id="not-a-5xx"),
+        pytest.param(("--statuses-5xx", "five"), "invalid literal", id="not-a-number"),
+    ],
+)
+def test_invalid_options_exit_2_without_serving(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], named: str
+) -> None:
+    """Invalid fault options are reported on stderr and `run` returns 2."""
+    assert run(_parse(*argv)) == 2
+    assert named in capsys.readouterr().err
 
 
 def test_the_cli_dispatches_to_the_sandbox_module(capsys: pytest.CaptureFixture[str]) -> None:

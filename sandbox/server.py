@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it, a socket handed to uvicorn answers each
+    # keep-alive request ~40 ms late (Nagle vs. delayed ACK): ~23 instead of ~3000 req/s.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     return sock
 

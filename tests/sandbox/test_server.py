@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import socket
 
 import httpx
 import pytest
 
 from handlers.signature import verify
 from sandbox.app import create_sandbox_app
-from sandbox.server import add_arguments, run, serving, serving_in_thread, settings_from_args
+from sandbox.server import (
+    _bind,
+    add_arguments,
+    run,
+    serving,
+    serving_in_thread,
+    settings_from_args,
+)
 from sandbox.settings import SandboxSettings
 from service import cli
 from tests.sandbox.helpers import Receiver, invoice
@@ -99,3 +107,12 @@ def test_serving_in_a_thread_answers_requests() -> None:
         assert response.json()["api"] == f"{base}/api/v1"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/api/v1/sandbox")
+
+
+def test_listening_socket_disables_nagle() -> None:
+    """The pre-bound socket sets TCP_NODELAY, or keep-alive answers wait for delayed ACKs."""
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

@@ -9,7 +9,6 @@ Rossum applies them. Every call is idempotent, so a retried delivery is safe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from client import AsyncRossumAPIClient, BadRequest, NotFound
 from handlers.decision import Decision

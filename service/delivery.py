@@ -9,12 +9,14 @@ delivery to the recorder, after the answer has been sent.
 from __future__ import annotations
 
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import error_response
@@ -23,6 +25,7 @@ from service.recording import Entry, Recorder
 log = structlog.get_logger()
 
 SCOPE_KEY = "rossum_hooks.delivery"
+BUG_MESSAGE = "The extension failed unexpectedly; its checks did not run. Details are in its log."
 
 
 @dataclass(slots=True)
@@ -98,12 +101,10 @@ class DeliveryMiddleware:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
             delivery.outcome = "internal_error"
-            log.exception("webhook.bug", error_type=type(exc).__name__)
+            # Type and frames only: an exception's message may quote payload data (tokens).
+            log.error("webhook.bug", error_type=type(exc).__name__, frames=_frames(exc))
             if not sent["started"]:
-                response = error_response(
-                    status=500, code="internal_error", detail="internal error"
-                )
-                await response(scope, receive, send_wrapper)
+                await _bug_response(delivery)(scope, receive, send_wrapper)
         finally:
             duration_ms = round((time.perf_counter() - delivery.started) * 1000, 2)
             self._log(delivery, status=sent["status"], duration_ms=duration_ms)
@@ -131,6 +132,18 @@ class DeliveryMiddleware:
             dry_run=delivery.dry_run,
             **({"calls": delivery.calls} if delivery.dry_run else {}),
         )
+
+
+def _frames(exc: BaseException) -> list[str]:
+    return [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+
+
+def _bug_response(delivery: Delivery) -> Response:
+    """Answer a bug: content events keep a 200 with an error message, others get a JSON 500."""
+    if delivery.event == "annotation_content":
+        message = {"type": "error", "content": BUG_MESSAGE}
+        return JSONResponse({"messages": [message], "operations": []})
+    return error_response(status=500, code="internal_error", detail="internal error")
 
 
 def _entry(scope: Scope, delivery: Delivery, sent: dict[str, Any], duration_ms: float) -> Entry:

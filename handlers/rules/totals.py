@@ -15,6 +15,12 @@ from handlers.params import decimal_setting
 from handlers.routing import Router
 
 router = Router()
+CENTS = Decimal("0.01")
+
+
+def _amount(value: Decimal) -> str:
+    """Show money with two decimals unless it has more (then all of them)."""
+    return f"{value:.2f}" if value == value.quantize(CENTS) else str(value)
 
 
 @router.register("annotation_content", action=REVIEW_ACTIONS)
@@ -29,8 +35,8 @@ def totals(event: AnnotationContentEvent) -> Decision | None:
     if abs(items - total) <= decimal_setting(event, "totals_tolerance", default="0.01"):
         return None
     text = (
-        f"Line items add up to {items} but the total amount is {total}"
-        f" (difference {abs(items - total)})."
+        f"Line items add up to {_amount(items)} but the total amount is {_amount(total)}"
+        f" (difference {_amount(abs(items - total))})."
     )
     target = event.content.datapoint("amount_total")
     blockers = [AutomationBlocker.on(text, target)] if event.action == "initialize" else []

@@ -58,9 +58,12 @@ class LabelCache:
             stale = known is None or self._clock() - known.fetched_at > self._ttl_s
             if known is None or stale or any(n not in known.urls for n in create):
                 known = await self._fetch(api, organization, journal)
+            found = {n: known.urls[n] for n in names if n in known.urls}
             for name in sorted(n for n in create if n not in known.urls):
-                known.urls[name] = await self._create(api, organization, name, journal)
-            return {n: known.urls[n] for n in names if n in known.urls}
+                found[name] = await self._create(api, organization, name, journal)
+                if not api.dry_run:  # a dry run's label is fake: never cache it
+                    known.urls[name] = found[name]
+            return found
 
     async def _fetch(
         self, api: AsyncRossumAPIClient, organization: str, journal: Journal

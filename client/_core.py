@@ -349,7 +349,8 @@ def as_method(method: Callable[..., Any], op: Callable[..., Any]) -> None:
     signature = inspect.signature(op)
     params = list(signature.parameters.values())
     self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
-    method.__signature__ = signature.replace(
+    bound = signature.replace(
         parameters=[self_param, *params[1:]], return_annotation=inspect.Signature.empty
-    )  # type: ignore[attr-defined]
-    del method.__wrapped__  # type: ignore[attr-defined]
+    )
+    setattr(method, "__signature__", bound)  # noqa: B010 - not declared on Callable
+    delattr(method, "__wrapped__")  # noqa: B043

@@ -353,4 +353,4 @@ def as_method(method: Callable[..., Any], op: Callable[..., Any]) -> None:
         parameters=[self_param, *params[1:]], return_annotation=inspect.Signature.empty
     )
     setattr(method, "__signature__", bound)  # noqa: B010 - not declared on Callable
-    delattr(method, "__wrapped__")  # noqa: B043
+    delattr(method, "__wrapped__")

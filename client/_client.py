@@ -140,7 +140,7 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
             retry_policy=retry_policy,
             clock=clock,
         )
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = asyncio.sleep if sleep is None else sleep
         self._slots = asyncio.Semaphore(max_in_flight_requests)
         if http_client is not None:
             self._http, self._owns_http = http_client, False

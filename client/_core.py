@@ -175,7 +175,7 @@ class ClientCore(Generic[K]):
         )
         self._gate = None if max_requests_per_second is None else RateGate(max_requests_per_second)
         self._deadline = deadline
-        self._clock = clock or time.monotonic
+        self._clock = time.monotonic if clock is None else clock
         self._debug = _debug_enabled()
         self._owns_http = True
         self.dry_run = dry_run

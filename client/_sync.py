@@ -130,7 +130,7 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper]):
             retry_policy=retry_policy,
             clock=clock,
         )
-        self._sleep = sleep or time.sleep
+        self._sleep = time.sleep if sleep is None else sleep
         self._slots = threading.BoundedSemaphore(max_in_flight_requests)
         if http_client is not None:
             self._http, self._owns_http = http_client, False

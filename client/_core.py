@@ -212,7 +212,10 @@ class ClientCore(Generic[K]):
             return self._prefix + url.lstrip("/"), True
         if url.startswith(self._prefix):
             return url, True
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"invalid URL {url!r}: {exc}") from exc
         return url, (parsed.scheme, parsed.host, parsed.port) == self._origin
 
     def _dry_run_answer(self, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response:

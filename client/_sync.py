@@ -308,9 +308,11 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper]):
             request = self._http.build_request(method, url, **kwargs)
         except httpx.InvalidURL as exc:
             raise ValueError(f"invalid URL {url!r}: {exc}") from exc
-        generation = self._keeper.generation
-        if auth:
-            header = self._keeper.header or self._keeper.refresh(generation, self._login)
+        keeper = self._keeper
+        if auth and keeper.header is None:
+            keeper.refresh(keeper.generation, self._login)
+        generation, header = keeper.generation, keeper.header
+        if auth and header is not None:
             request.headers["Authorization"] = header
         return request, generation
 

@@ -106,9 +106,12 @@ def test_sync_deadline_caps_each_attempts_timeout(api: respx.MockRouter) -> None
         raise httpx.ReadTimeout("slow")
 
     api.get("/queues/1").mock(side_effect=answer)
-    with SyncRossumAPIClient(
-        BASE, Token("t"), deadline=2.5, clock=clock, sleep=lambda s: None
-    ) as client, pytest.raises(DeadlineExceeded) as caught:
+    with (
+        SyncRossumAPIClient(
+            BASE, Token("t"), deadline=2.5, clock=clock, sleep=lambda s: None
+        ) as client,
+        pytest.raises(DeadlineExceeded) as caught,
+    ):
         client.retrieve_queue(1)
     assert seen == [2.5]
     assert isinstance(caught.value, Timeout)

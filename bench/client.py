@@ -230,12 +230,16 @@ def compare(
     """Alternate the contenders `repeat` times after a warm-up; return their medians."""
     measure(ours), measure(plain)
     runs: dict[str, list[tuple[float, float]]] = {"ours": [], "plain": []}
-    for _ in range(repeat):
-        runs["plain"].append(measure(plain))
-        runs["ours"].append(measure(ours))
+    for turn in range(repeat):
+        # Alternate who goes first, so neither always runs on a warmer server.
+        order = [("plain", plain), ("ours", ours)]
+        for name, run in order if turn % 2 == 0 else reversed(order):
+            runs[name].append(measure(run))
 
     def median(samples: list[tuple[float, float]]) -> Sample:
-        return Sample(statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples))
+        return Sample(
+            statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
+        )
 
     return median(runs["ours"]), median(runs["plain"])
 

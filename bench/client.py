@@ -32,9 +32,10 @@ from pathlib import Path
 import httpx
 import structlog
 
+# This file is itself named client.py: put the repository first so `client` is the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from client import AsyncRossumAPIClient, Token  # noqa: E402
+from client import AsyncRossumAPIClient, Token
 
 HOST = "127.0.0.1"
 PAGE_SIZE = 100

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from client import _api_annotations as ann
+from client import _api_documents as doc
 from client import _api_generic as gen
 from client import _api_labels as lab
 from client import _api_objects as obj
@@ -142,17 +143,17 @@ class ApiMethods:
     postpone_annotation = CallMethod(ann.postpone_annotation)
     reject_annotation = CallMethod(ann.reject_annotation)
     switch_annotation_queue = CallMethod(ann.switch_annotation_queue)
-    retrieve_document = CallMethod(ann.retrieve_document)
-    retrieve_document_content = CallMethod(ann.retrieve_document_content)
-    create_new_document = CallMethod(ann.create_new_document)
-    list_document_relations = ListMethod(ann.list_document_relations)
-    retrieve_document_relation = CallMethod(ann.retrieve_document_relation)
-    create_new_document_relation = CallMethod(ann.create_new_document_relation)
-    update_document_relation = CallMethod(ann.update_document_relation)
-    update_part_document_relation = CallMethod(ann.update_part_document_relation)
-    delete_document_relation = CallMethod(ann.delete_document_relation)
-    list_relations = ListMethod(ann.list_relations)
-    create_new_relation = CallMethod(ann.create_new_relation)
+    retrieve_document = CallMethod(doc.retrieve_document)
+    retrieve_document_content = CallMethod(doc.retrieve_document_content)
+    create_new_document = CallMethod(doc.create_new_document)
+    list_document_relations = ListMethod(doc.list_document_relations)
+    retrieve_document_relation = CallMethod(doc.retrieve_document_relation)
+    create_new_document_relation = CallMethod(doc.create_new_document_relation)
+    update_document_relation = CallMethod(doc.update_document_relation)
+    update_part_document_relation = CallMethod(doc.update_part_document_relation)
+    delete_document_relation = CallMethod(doc.delete_document_relation)
+    list_relations = ListMethod(doc.list_relations)
+    create_new_relation = CallMethod(doc.create_new_relation)
     upload_document = CallMethod(upl.upload_document)
     import_document = CallMethod(upl.import_document)
     upload_and_wait_until_imported = CallMethod(upl.upload_and_wait_until_imported)

@@ -113,3 +113,15 @@ def test_sync_derive_shares_the_pool(api: respx.MockRouter) -> None:
         child.retrieve_queue(1)
         parent.retrieve_queue(1)
     assert [c.request.headers["Authorization"] for c in route.calls] == ["Bearer c", "Bearer p"]
+
+
+async def test_deriving_builds_no_http_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A derived client reuses the parent's httpx client: no pool, no SSL context is made."""
+    async with AsyncRossumAPIClient(BASE, Token("p")) as parent:
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("derive() must not build an httpx client")
+
+        monkeypatch.setattr(httpx.AsyncClient, "__init__", refuse)
+        children = [parent.derive(credentials=Token(f"t{i}")) for i in range(100)]
+    assert {c.base_url for c in children} == {BASE}

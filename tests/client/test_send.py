@@ -288,3 +288,31 @@ async def test_policy_fixture_is_seeded() -> None:
     assert policy().wait(attempt=1, method="GET", status=503) == policy().wait(
         attempt=1, method="GET", status=503
     )
+
+
+async def test_caller_may_mark_a_post_idempotent(
+    api: respx.MockRouter, client: AsyncRossumAPIClient
+) -> None:
+    """`request_json(..., idempotent=True)` lets a read-only POST retry after a timeout."""
+    route = api.post("/custom/search").mock(
+        side_effect=[httpx.ReadTimeout("slow"), httpx.Response(200, json={"hits": 1})]
+    )
+    answer = await client.request_json("post", "custom/search", json={"q": 1}, idempotent=True)
+    assert answer == {"hits": 1}
+    assert route.call_count == 2
+
+
+async def test_custom_deserializer_gets_the_resource_and_plain_json(
+    api: respx.MockRouter,
+) -> None:
+    """A deserializer written for the SDK receives `Resource.X` (with `.value`) and a dict."""
+    api.get("/queues/1").mock(return_value=httpx.Response(200, json={"id": 1, "name": "Q"}))
+    seen = []
+
+    def deserialize(resource: object, data: dict[str, object]) -> tuple[str, object]:
+        seen.append(resource)
+        return (resource.value, data["name"])  # type: ignore[attr-defined]
+
+    async with AsyncRossumAPIClient(BASE, Token("t"), deserializer=deserialize) as client:
+        assert await client.retrieve_queue(1) == ("queues", "Q")
+    assert repr(seen[0]) == "Resource.Queue"

@@ -196,10 +196,7 @@ class Decision:
         return cls(
             add_labels=frozenset().union(*(d.add_labels for d in decisions)),
             remove_labels=frozenset().union(*(d.remove_labels for d in decisions)),
-            operations=_unique(
-                (op for d in decisions for op in d.operations),
-                key=lambda op: ("add", id(op)) if op.op == "add" else (op.op, op.id),
-            ),
+            operations=_merge_operations(op for d in decisions for op in d.operations),
             messages=_unique((m for d in decisions for m in d.messages), key=_json_key),
             automation_blockers=_unique(
                 (b for d in decisions for b in d.automation_blockers), key=_json_key
@@ -237,6 +234,18 @@ def _unique(items: Iterable[T], *, key: Callable[[T], Hashable]) -> tuple[T, ...
         if k not in seen:
             seen.add(k)
             out.append(item)
+    return tuple(out)
+
+
+def _merge_operations(operations: Iterable[Operation]) -> tuple[Operation, ...]:
+    seen: set[tuple[str, int]] = set()
+    out: list[Operation] = []
+    for op in operations:
+        if op.op != "add":  # every add appends a row: all of them are kept
+            if (op.op, op.id) in seen:
+                continue
+            seen.add((op.op, op.id))
+        out.append(op)
     return tuple(out)
 
 

@@ -281,13 +281,20 @@ def parse_event(body: bytes | bytearray | str | Mapping[str, Any]) -> HookEvent:
         except ValueError as exc:
             raise BadPayload(f"body is not valid JSON: {exc}", code="invalid_json") from exc
     if not isinstance(data, Mapping):
-        raise BadPayload(f"hook payload must be a JSON object, got {type(data).__name__}")
+        raise BadPayload(f"hook payload must be a JSON object, got {_json_type(data)}")
     event = data.get("event")
     model = MODELS.get(event, HookEvent) if isinstance(event, str) else HookEvent
     try:
         return model.model_validate(data if isinstance(data, dict) else dict(data))
     except ValidationError as exc:
         raise BadPayload(_describe(exc, event=event)) from exc
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _describe(exc: ValidationError, *, event: Any) -> str:

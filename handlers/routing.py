@@ -20,6 +20,7 @@ from handlers.events import HookEvent
 
 E = TypeVar("E", bound=HookEvent)
 Rule = Callable[[E], Decision | None]
+F = TypeVar("F", bound=Callable[..., Decision | None])
 _MAX_ERROR_CHARS = 300
 
 
@@ -48,13 +49,13 @@ class Router:
 
     def register(
         self, event: str, action: str | Iterable[str] | None = None, *, name: str | None = None
-    ) -> Callable[[Rule[E]], Rule[E]]:
+    ) -> Callable[[F], F]:
         """Register the decorated rule for `event` and one action, several, or all (None).
 
         `user_update` payloads arrive as `updated`, so register `updated` for both.
         """
 
-        def decorator(rule: Rule[E]) -> Rule[E]:
+        def decorator(rule: F) -> F:
             self.add(rule, event, action, name=name)
             return rule
 

@@ -19,13 +19,13 @@ from handlers.testing.assertions import (
     assert_replaced,
     replaced_values,
 )
+from handlers.testing.delivery import after, encode, payload_of, signed
 from handlers.testing.payloads import (
     BASE_URL,
     CLEAN_INVOICE,
     SECRETS,
     TIMESTAMP,
     TOKEN,
-    after,
     build,
     build_content_event,
     build_email_event,
@@ -35,10 +35,7 @@ from handlers.testing.payloads import (
     common,
     content_payload,
     email_payload,
-    encode,
     invocation_payload,
-    payload_of,
-    signed,
     status_payload,
     upload_payload,
 )

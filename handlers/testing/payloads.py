@@ -7,14 +7,12 @@ about. Tokens and secrets are recognisable dummies, so redaction tests can look 
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from handlers.content import apply_operations, walk
-from handlers.decision import Decision
+from handlers.content import walk
 from handlers.events import (
     AnnotationContentEvent,
     AnnotationStatusEvent,
@@ -25,7 +23,6 @@ from handlers.events import (
     parse_event,
 )
 from handlers.invoice_schema import INVOICE_SCHEMA
-from handlers.signature import signature_headers
 from handlers.testing.tree import FieldValue, Rows, TreeBuilder
 
 BASE_URL = "https://example.rossum.app"
@@ -68,8 +65,12 @@ def common(
     token: str | None = TOKEN,
     hook_id: int = 781,
     request_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the keys every delivery carries (request_id, timestamp, hook, settings, ...)."""
+    """Return the keys every delivery carries (request_id, timestamp, hook, settings, ...).
+
+    `extra` adds top-level keys, e.g. sideloads (`{"schemas": [...]}`).
+    """
     payload: dict[str, Any] = {
         "request_id": request_id or str(uuid.uuid4()),
         "timestamp": timestamp.isoformat().replace("+00:00", "Z"),
@@ -83,7 +84,7 @@ def common(
         payload["base_url"] = base_url
     if token is not None:
         payload["rossum_authorization_token"] = token
-    return payload
+    return {**payload, **(extra or {})}
 
 
 def annotation(
@@ -338,39 +339,3 @@ def build_email_event(**kwargs: Any) -> EmailEvent:
 def build_invocation_event(action: str = "scheduled", **kwargs: Any) -> InvocationEvent:
     """Return a parsed `invocation.*` event; arguments as `invocation_payload`."""
     return build(invocation_payload(action, **kwargs), InvocationEvent)
-
-
-def payload_of(event: HookEvent) -> dict[str, Any]:
-    """Return the event back as a JSON-ready payload (aliases and extras kept)."""
-    return event.model_dump(mode="json", by_alias=True)
-
-
-def encode(payload: Mapping[str, Any] | HookEvent) -> bytes:
-    """Return the payload as the compact JSON bytes Rossum would send."""
-    data = payload_of(payload) if isinstance(payload, HookEvent) else payload
-    return json.dumps(data, separators=(",", ":")).encode()
-
-
-def signed(
-    payload: Mapping[str, Any] | HookEvent, secret: str, *, legacy: bool = False
-) -> tuple[dict[str, str], bytes]:
-    """Return `(headers, body)` of a delivery signed with `secret`, as Rossum sends it."""
-    body = encode(payload)
-    headers = {"Content-Type": "application/json", **signature_headers(body, secret, legacy=legacy)}
-    return headers, body
-
-
-def after(
-    event: AnnotationContentEvent, decision: Decision, **changes: Any
-) -> AnnotationContentEvent:
-    """Return the next delivery as Rossum would send it once `decision`'s operations applied.
-
-    Keyword arguments override top-level payload keys (e.g. `action="updated"`).
-    """
-    payload = payload_of(event)
-    tree = payload["annotation"]["content"]
-    next_id = itertools.count(max((n["id"] for n in walk(tree)), default=0) + 1)
-    payload["annotation"]["content"] = apply_operations(
-        tree, decision.operations, new_id=lambda: next(next_id)
-    )
-    return build({**payload, **changes}, AnnotationContentEvent)

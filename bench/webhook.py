@@ -63,7 +63,7 @@ def narrow_schema() -> list[dict[str, Any]]:
 
 def build_delivery(*, api_port: int, scenario: str) -> tuple[dict[str, str], bytes]:
     """Return headers and body of a signed 100-row `annotation_content.updated` delivery."""
-    from handlers.testing.payloads import content_payload, signed
+    from handlers.testing import content_payload, signed
 
     rows = []
     for n in range(100):

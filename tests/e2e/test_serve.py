@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from handlers.testing.payloads import CLEAN_INVOICE, TOKEN, content_payload, signed
+from handlers.testing import CLEAN_INVOICE, TOKEN, content_payload, signed
 
 SECRET = "e2e-webhook-secret"
 pytestmark = pytest.mark.e2e

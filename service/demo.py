@@ -90,14 +90,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo and print its table; 0 when every invoice got what its case promises."""
-    return asyncio.run(
-        run_demo(
-            record=args.record,
-            keep_running=args.keep_running,
-            rate_limit=args.rate_limit,
-            out=sys.stdout,
+    try:
+        return asyncio.run(
+            run_demo(
+                record=args.record,
+                keep_running=args.keep_running,
+                rate_limit=args.rate_limit,
+                out=sys.stdout,
+            )
         )
-    )
+    except KeyboardInterrupt:  # --keep-running ends with Ctrl-C
+        return 0
 
 
 async def run_demo(
@@ -292,7 +295,4 @@ async def _wait_forever(out: TextIO, sandbox_url: str, service_url: str) -> None
         "Ctrl-C stops.\n"
     )
     out.flush()
-    try:
-        await asyncio.Event().wait()
-    except asyncio.CancelledError:
-        pass
+    await asyncio.Event().wait()

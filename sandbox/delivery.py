@@ -121,26 +121,30 @@ class Deliveries:
             done.extend(results)
         return done
 
-    async def _deliver(
-        self, hook: Record, action: str, trigger: Trigger, updated: list[int]
-    ) -> Delivery:
-        interactive = is_interactive(trigger.event, action)
+    def _record(self, hook: Record, sent: Trigger) -> Delivery:
         delivery = Delivery(
             id=next(self._ids),
+            # Kept across retries (Rossum's hook logs group attempts by request_id).
             request_id=str(uuid.uuid4()),
             hook_id=hook["id"],
             hook_name=hook["name"],
-            event=trigger.event,
-            action=action,
-            annotation_id=trigger.annotation_id,
-            interactive=interactive,
+            event=sent.event,
+            action=sent.action,
+            annotation_id=sent.annotation_id,
+            interactive=sent.interactive,
             created_at=now_iso(),
         )
         self.records.append(delivery)
-        config = hook.get("config", {})
-        attempts = 1 if interactive else 1 + int(config.get("retry_count", 4))
-        response = HookResponse(None, None, "annotation deleted before delivery")
+        return delivery
+
+    async def _deliver(
+        self, hook: Record, action: str, trigger: Trigger, updated: list[int]
+    ) -> Delivery:
         sent = dataclasses.replace(trigger, action=action)
+        delivery = self._record(hook, sent)
+        config = hook.get("config", {})
+        attempts = 1 if sent.interactive else 1 + int(config.get("retry_count", 4))
+        response = HookResponse(None, None, "annotation deleted before delivery")
         for number in range(1, attempts + 1):
             if self._sandbox.store.find("annotations", trigger.annotation_id) is None:
                 delivery.state = "cancelled"  # deleted (e.g. with its queue) meanwhile

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import socket
 
 import httpx
 import pytest
 
 from handlers.signature import verify
 from sandbox.app import create_sandbox_app
-from sandbox.server import add_arguments, run, serving, serving_in_thread, settings_from_args
+from sandbox.server import (
+    _bind,
+    add_arguments,
+    run,
+    serving,
+    serving_in_thread,
+    settings_from_args,
+)
 from sandbox.settings import SandboxSettings
 from service import cli
 from tests.sandbox.helpers import Receiver, invoice
@@ -40,10 +48,21 @@ def test_options_become_settings() -> None:
     )
 
 
-def test_invalid_options_exit_2_without_serving(capsys: pytest.CaptureFixture[str]) -> None:
-    """A share above 1 is reported on stderr and `run` returns 2."""
-    assert run(_parse("--rate-429", "2")) == 2
-    assert "rate_429" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        pytest.param(("--rate-429", "2"), "rate_429", id="share-over-one"),
+        pytest.param(("--rate-429", "0.6", "--rate-5xx", "0.6"), "exceed 1", id="shares-over-one"),
+        pytest.param(("--statuses-5xx", "404"), "5xx", id="not-a-5xx"),
+        pytest.param(("--statuses-5xx", "five"), "invalid literal", id="not-a-number"),
+    ],
+)
+def test_invalid_options_exit_2_without_serving(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], named: str
+) -> None:
+    """Invalid fault options are reported on stderr and `run` returns 2."""
+    assert run(_parse(*argv)) == 2
+    assert named in capsys.readouterr().err
 
 
 def test_the_cli_dispatches_to_the_sandbox_module(capsys: pytest.CaptureFixture[str]) -> None:
@@ -88,3 +107,12 @@ def test_serving_in_a_thread_answers_requests() -> None:
         assert response.json()["api"] == f"{base}/api/v1"
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{base}/api/v1/sandbox")
+
+
+def test_listening_socket_disables_nagle() -> None:
+    """The pre-bound socket sets TCP_NODELAY, or keep-alive answers wait for delayed ACKs."""
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        sock.close()

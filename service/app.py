@@ -1,0 +1,140 @@
+"""The Starlette application: routes, middleware, error table, and the lifespan that opens
+the pooled Rossum API client (and the recorder) once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from client import AsyncRossumAPIClient, Token, UserCredentials
+from handlers.routing import Router
+from service.allowlist import Allowlist
+from service.delivery import DeliveryMiddleware
+from service.errors import EXCEPTION_HANDLERS, error_response
+from service.executor import Executor
+from service.labels import LabelCache
+from service.logging import configure_logging
+from service.recording import Recorder
+from service.settings import Settings
+from service.state import ServiceState
+from service.webhook import receive_hook
+
+log = structlog.get_logger()
+
+# Without own credentials the root client only lends its pool and limiter: every delivery
+# derives a client for its payload's base URL and token. `.invalid` never resolves (RFC 2606).
+_UNCONFIGURED_BASE_URL = "https://unconfigured.invalid/api/v1"
+
+
+def _credentials(settings: Settings) -> Token | UserCredentials:
+    if settings.api_token is not None:
+        return Token(settings.api_token.get_secret_value())
+    if settings.api_username and settings.api_password is not None:
+        return UserCredentials(settings.api_username, settings.api_password.get_secret_value())
+    return Token("")
+
+
+def _api_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None
+) -> AsyncRossumAPIClient:
+    return AsyncRossumAPIClient(
+        settings.api_base_url or _UNCONFIGURED_BASE_URL,
+        _credentials(settings),
+        transport=transport,
+        max_in_flight_requests=settings.max_in_flight,
+        max_requests_per_second=settings.requests_per_second,
+        dry_run=settings.dry_run,
+    )
+
+
+def _recorder(settings: Settings) -> Recorder | None:
+    if settings.record_path is None:
+        return None
+    return Recorder(
+        settings.record_path, max_bytes=settings.record_max_bytes, keep=settings.record_keep
+    )
+
+
+async def healthz(request: Request) -> Response:
+    """Answer liveness probes: the process serves requests."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Answer readiness probes: the lifespan is up and the recorder (if any) is writing."""
+    state: ServiceState = request.state.service
+    if not state.ready:
+        return error_response(status=503, code="not_ready", detail="shutting down")
+    if state.recorder is not None and not state.recorder.alive:
+        return error_response(status=503, code="not_ready", detail="recorder stopped")
+    return JSONResponse({"status": "ready", "dry_run": state.settings.dry_run})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    router: Router | None = None,
+) -> Starlette:
+    """Build the webhook service; raise `ConfigError` if the settings are unsafe."""
+    settings.check()
+    allowlist = Allowlist(settings.allowed_base_urls)
+    if router is None:
+        from handlers.rules import router as shipped_rules
+
+        router = shipped_rules
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        recorder = _recorder(settings)
+        async with _api_client(settings, transport) as api:
+            state = ServiceState(
+                settings=settings,
+                secrets=settings.webhook_secrets(),
+                allowlist=allowlist,
+                router=router,
+                api=api,
+                executor=Executor(labels=LabelCache()),
+                recorder=recorder,
+            )
+            if recorder is not None:
+                recorder.start()
+            log.info("service.started", dry_run=settings.dry_run, recording=recorder is not None)
+            try:
+                yield {"service": state, "recorder": recorder}
+            finally:
+                state.ready = False
+                if recorder is not None:
+                    await asyncio.to_thread(recorder.close)
+                log.info("service.stopped")
+
+    return Starlette(
+        routes=[
+            Route("/hooks", receive_hook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        middleware=[Middleware(DeliveryMiddleware, path="/hooks", dry_run=settings.dry_run)],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=lifespan,
+    )
+
+
+def app_from_env() -> Starlette:
+    """Build the app from `ROSSUM_HOOKS_*` (the uvicorn factory of `rossum-hooks serve`)."""
+    from service.serve import load_settings
+
+    settings = load_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    return create_app(settings)

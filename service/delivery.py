@@ -1,0 +1,166 @@
+"""One delivery's facts, and the ASGI middleware that logs and records each delivery once.
+
+The endpoint and the exception handlers fill in a `Delivery` found on the request scope; the
+middleware binds and clears the structlog context, turns an unexpected exception into a JSON
+500 (no trace leaves the process), emits the canonical `webhook.handled` line and hands the
+delivery to the recorder, after the answer has been sent.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.errors import error_response
+from service.recording import Entry, Recorder
+
+log = structlog.get_logger()
+
+SCOPE_KEY = "rossum_hooks.delivery"
+BUG_MESSAGE = "The extension failed unexpectedly; its checks did not run. Details are in its log."
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What the service learnt and did for one webhook delivery."""
+
+    received_at: str
+    started: float
+    dry_run: bool
+    body: bytes | None = None
+    request_id: str | None = None
+    event: str | None = None
+    action: str | None = None
+    annotation_id: int | None = None
+    rules_fired: tuple[str, ...] = ()
+    labels_added: tuple[str, ...] = ()
+    labels_removed: tuple[str, ...] = ()
+    operations: int = 0
+    messages: int = 0
+    outcome: str = "ok"
+    calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def identify(
+        self,
+        *,
+        request_id: str | None,
+        event: str | None,
+        action: str | None,
+        annotation_id: int | None,
+    ) -> None:
+        """Store the payload's identity and bind it to the structlog context."""
+        self.request_id, self.event, self.action = request_id, event, action
+        self.annotation_id = annotation_id
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, event=event, action=action, annotation_id=annotation_id
+        )
+
+
+def current_delivery(request: Request) -> Delivery | None:
+    """Return the delivery being handled on this request, if the middleware started one."""
+    delivery = request.scope.get(SCOPE_KEY)
+    return delivery if isinstance(delivery, Delivery) else None
+
+
+class DeliveryMiddleware:
+    """Plain ASGI middleware around the webhook path: context, canonical line, recording."""
+
+    def __init__(self, app: ASGIApp, *, path: str = "/hooks", dry_run: bool = False) -> None:
+        self.app, self.path, self.dry_run = app, path, dry_run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        delivery = Delivery(
+            received_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            started=time.perf_counter(),
+            dry_run=self.dry_run,
+        )
+        scope[SCOPE_KEY] = delivery
+        recorder: Recorder | None = scope.get("state", {}).get("recorder")
+        sent: dict[str, Any] = {"status": 500, "started": False, "body": []}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent["status"], sent["started"] = message["status"], True
+            elif message["type"] == "http.response.body" and recorder is not None:
+                sent["body"].append(message.get("body", b""))
+            await send(message)
+
+        structlog.contextvars.clear_contextvars()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception as exc:
+            delivery.outcome = "internal_error"
+            # Type and frames only: an exception's message may quote payload data (tokens).
+            log.error("webhook.bug", error_type=type(exc).__name__, frames=_frames(exc))
+            if not sent["started"]:
+                await _bug_response(delivery)(scope, receive, send_wrapper)
+        finally:
+            duration_ms = round((time.perf_counter() - delivery.started) * 1000, 2)
+            self._log(delivery, status=sent["status"], duration_ms=duration_ms)
+            if recorder is not None:
+                recorder.submit(_entry(scope, delivery, sent, duration_ms))
+            structlog.contextvars.clear_contextvars()
+
+    @staticmethod
+    def _log(delivery: Delivery, *, status: int, duration_ms: float) -> None:
+        level = log.info if status < 400 else log.warning
+        level(
+            "webhook.handled",
+            request_id=delivery.request_id,
+            event=delivery.event,
+            action=delivery.action,
+            annotation_id=delivery.annotation_id,
+            rules_fired=list(delivery.rules_fired),
+            labels_added=list(delivery.labels_added),
+            labels_removed=list(delivery.labels_removed),
+            operations=delivery.operations,
+            messages=delivery.messages,
+            outcome=delivery.outcome,
+            status=status,
+            duration_ms=duration_ms,
+            dry_run=delivery.dry_run,
+            **({"calls": delivery.calls} if delivery.dry_run else {}),
+        )
+
+
+def _frames(exc: BaseException) -> list[str]:
+    return [f"{f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(exc.__traceback__)]
+
+
+def _bug_response(delivery: Delivery) -> Response:
+    """Answer a bug: content events keep a 200 with an error message, others get a JSON 500."""
+    if delivery.event == "annotation_content":
+        message = {"type": "error", "content": BUG_MESSAGE}
+        return JSONResponse({"messages": [message], "operations": []})
+    return error_response(status=500, code="internal_error", detail="internal error")
+
+
+def _entry(scope: Scope, delivery: Delivery, sent: dict[str, Any], duration_ms: float) -> Entry:
+    return Entry(
+        received_at=delivery.received_at,
+        method=scope["method"],
+        path=scope["path"],
+        headers=list(scope["headers"]),
+        body=delivery.body,
+        status=sent["status"],
+        answer=b"".join(sent["body"]),
+        duration_ms=duration_ms,
+        outcome=delivery.outcome,
+        dry_run=delivery.dry_run,
+        request_id=delivery.request_id,
+        event=delivery.event,
+        action=delivery.action,
+        annotation_id=delivery.annotation_id,
+        calls=list(delivery.calls),
+    )

@@ -1,0 +1,107 @@
+"""Errors of the service shell and the one table that maps every error to a JSON answer.
+
+ServiceError (status, code, detail)
+├── UnsupportedMediaType  415  the body is declared as something other than JSON
+├── PayloadTooLarge       413  the body exceeds `MAX_BODY_BYTES`
+├── BaseUrlNotAllowed     403  the payload's `base_url` is not in `ALLOWED_BASE_URLS`
+└── MissingCredentials    400  API work is needed but there is no token and no own credentials
+
+`handlers.errors.HookError` (bad signature, bad payload) and Starlette's `HTTPException`
+(unknown path, wrong method) are answered the same way: `{"detail": str, "code": str}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from handlers.errors import BadPayload, HookError, InvalidSignature
+
+log = structlog.get_logger()
+
+
+class ServiceError(Exception):
+    """A delivery the service refuses; `status` and `code` are stable, `detail` is for humans."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class UnsupportedMediaType(ServiceError):
+    """The request declares a content type other than JSON."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(ServiceError):
+    """The request body is larger than the configured limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class BaseUrlNotAllowed(ServiceError):
+    """The payload names a Rossum host outside the allowlist; no credential may go there."""
+
+    status = 403
+    code = "base_url_not_allowed"
+
+
+class MissingCredentials(ServiceError):
+    """The decision needs the API, but the payload has no token and no credentials are set."""
+
+    status = 400
+    code = "missing_credentials"
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def error_response(*, status: int, code: str, detail: str) -> JSONResponse:
+    """Return the JSON error answer every non-2xx response of the service uses."""
+    return JSONResponse({"detail": detail, "code": code}, status_code=status)
+
+
+def _service_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return error_response(status=exc.status, code=exc.code, detail=exc.detail)
+
+
+def _hook_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HookError)
+    status = 401 if isinstance(exc, InvalidSignature) else 422
+    if isinstance(exc, BadPayload) and exc.code in {"invalid_json", "bad_json"}:
+        status = 400
+    return error_response(status=status, code=exc.code, detail=exc.detail)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(
+        {"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    # A bug, not bad input: log the type only (a message could quote payload data).
+    log.error("webhook.bug", error_type=type(exc).__name__, path=request.url.path)
+    return error_response(status=500, code="internal_error", detail="internal error")
+
+
+EXCEPTION_HANDLERS: Mapping[Any, Any] = {
+    ServiceError: _service_error,
+    HookError: _hook_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

@@ -1,0 +1,106 @@
+"""`rossum-hooks serve`: run the webhook service under uvicorn.
+
+Settings come from the environment (`ROSSUM_HOOKS_*`); the few flags here override them by
+setting the variable, so that every uvicorn worker process reads the same configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from pydantic import ValidationError
+
+from service.settings import ConfigError, Settings
+
+APP_FACTORY = "service.app:app_from_env"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the `serve` options to `parser`."""
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default: %(default)s); per-annotation ordering and the label "
+        "cache are per process, and recording needs a single worker",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        help="overrides ROSSUM_HOOKS_LOG_LEVEL",
+    )
+    parser.add_argument(
+        "--allow-unsigned",
+        action="store_true",
+        help="accept unsigned deliveries when no secret is set (local use only)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default="127.0.0.1",
+        help="proxies trusted for X-Forwarded-* headers (default: %(default)s)",
+    )
+
+
+def _apply_overrides(args: argparse.Namespace) -> None:
+    if args.log_level:
+        os.environ["ROSSUM_HOOKS_LOG_LEVEL"] = args.log_level
+    if args.allow_unsigned:
+        os.environ["ROSSUM_HOOKS_ALLOW_UNSIGNED"] = "true"
+
+
+def load_settings() -> Settings:
+    """Read and check the settings; raise ConfigError with a readable message if unusable."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ROSSUM_HOOKS_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+    settings.check()
+    return settings
+
+
+def _check_workers(settings: Settings, workers: int) -> None:
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if workers > 1 and settings.record_path is not None:
+        raise ConfigError(
+            "ROSSUM_HOOKS_RECORD_PATH needs a single worker (one writer per file); "
+            "run one worker per container or unit instead"
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the configuration, then serve until interrupted; return the exit status."""
+    import uvicorn
+
+    _apply_overrides(args)
+    try:
+        settings = load_settings()
+        _check_workers(settings, args.workers)
+    except ConfigError as exc:
+        sys.stderr.write(f"rossum-hooks serve: {exc}\n")
+        return 2
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        server_header=False,
+        timeout_graceful_shutdown=int(settings.delivery_deadline_s) + 5,
+    )
+    return 0

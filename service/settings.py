@@ -1,0 +1,87 @@
+"""Service settings, read once from the environment (prefix `ROSSUM_HOOKS_`).
+
+List settings (`WEBHOOK_SECRET`, `ALLOWED_BASE_URLS`) are comma-separated strings, not JSON.
+Secrets are `SecretStr`, so printing or logging the settings never shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_ALLOWED_BASE_URLS = ("https://*.rossum.app", "https://elis.rossum.ai")
+
+
+class ConfigError(ValueError):
+    """The settings cannot run a safe service (e.g. no webhook secret and no opt-out)."""
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob of the webhook service; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="ROSSUM_HOOKS_", extra="ignore", frozen=True)
+
+    webhook_secret: SecretStr | None = None
+    allow_unsigned: bool = False
+    allowed_base_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ALLOWED_BASE_URLS
+    api_base_url: str | None = None
+    api_username: str | None = None
+    api_password: SecretStr | None = None
+    api_token: SecretStr | None = None
+    delivery_deadline_s: float = Field(default=25.0, gt=0, le=60)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    max_in_flight: int = Field(default=8, ge=1)
+    requests_per_second: float | None = Field(default=10.0, gt=0)
+    record_path: Path | None = None
+    record_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    record_keep: int = Field(default=5, ge=1)
+    dry_run: bool = False
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+    _split = field_validator("allowed_base_urls", mode="before")(_split_commas)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("api_base_url", mode="after")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else None
+
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """Return the configured webhook secrets, newest first (rotation keeps several)."""
+        if self.webhook_secret is None:
+            return ()
+        raw = self.webhook_secret.get_secret_value()
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+    def has_own_credentials(self) -> bool:
+        """Return True when the service calls the API with its own token or login."""
+        return self.api_token is not None or bool(self.api_username)
+
+    def check(self) -> None:
+        """Raise `ConfigError` when the settings would run an unsafe or unusable service."""
+        if not self.webhook_secrets() and not self.allow_unsigned:
+            raise ConfigError(
+                "no webhook secret configured: set ROSSUM_HOOKS_WEBHOOK_SECRET (comma-separated "
+                "for rotation), or ROSSUM_HOOKS_ALLOW_UNSIGNED=true for local use only"
+            )
+        if bool(self.api_username) != (self.api_password is not None):
+            raise ConfigError("set both ROSSUM_HOOKS_API_USERNAME and ROSSUM_HOOKS_API_PASSWORD")
+        if self.has_own_credentials() and not self.api_base_url:
+            raise ConfigError(
+                "own API credentials need ROSSUM_HOOKS_API_BASE_URL "
+                "(e.g. https://example.rossum.app/api/v1)"
+            )

@@ -1,0 +1,125 @@
+"""`POST /hooks`: verify, parse, dispatch, carry out the Decision, answer Rossum.
+
+A straight line; every refusal is an exception that `service.errors` maps to a JSON answer.
+Work that needs the hook's token is done before answering, because Rossum invalidates the
+token once it has the answer. If that work cannot be done within the delivery deadline, or
+fails after the client's retries:
+
+- content events (interactive or not) answer 200 with the rules' messages and operations plus
+  a document-level `error` message saying the actions did not complete (Rossum applies the
+  operations; the user sees why labels did not change; `export` goes to `failed_export`);
+- every other event answers 503 `{"detail", "code"}`, so Rossum retries non-interactive
+  events (all actions are idempotent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from client import RossumError
+from handlers.decision import Decision, error
+from handlers.events import HookEvent
+from handlers.responses import build_response
+from service.delivery import Delivery, current_delivery
+from service.errors import MissingCredentials, error_response
+from service.executor import needs_api
+from service.intake import check_content_type, read_body
+from service.state import ServiceState
+
+log = structlog.get_logger()
+
+FAILURE_MESSAGES = {
+    "deadline_exceeded": "Labels and annotation updates did not finish in time (the Rossum API "
+    "was slow); the next change of this document retries them.",
+    "actions_failed": "Labels and annotation updates failed (the Rossum API refused or was "
+    "unavailable); the next change of this document retries them.",
+    "missing_credentials": "Labels and annotation updates were skipped: the hook passes no "
+    "authorization token (set its token owner) and the service has no API credentials.",
+}
+
+
+async def receive_hook(request: Request) -> Response:
+    """Handle one webhook delivery from Rossum."""
+    state: ServiceState = request.state.service
+    delivery = current_delivery(request)
+    assert delivery is not None, "DeliveryMiddleware must wrap the webhook route"
+    check_content_type(request)
+    body = delivery.body = await read_body(request, limit=state.settings.max_body_bytes)
+    event = HookEvent.from_http(
+        request.headers,
+        body,
+        secrets=state.secrets,
+        allow_unsigned=state.settings.allow_unsigned,
+    )
+    delivery.identify(
+        request_id=event.request_id,
+        event=event.event,
+        action=event.action,
+        annotation_id=event.annotation_id,
+    )
+    base_url = state.check_base_url(event)
+    decision = state.router.dispatch(event)
+    _note_decision(delivery, decision)
+    failure = await _carry_out(state, event, decision, base_url=base_url, delivery=delivery)
+    return _answer(event, decision, failure=failure, delivery=delivery)
+
+
+def _note_decision(delivery: Delivery, decision: Decision) -> None:
+    delivery.rules_fired = tuple(decision.rules_fired)
+    delivery.operations = len(decision.operations)
+    delivery.messages = len(decision.messages)
+    for failure in decision.errors:
+        log.error("webhook.rule_failed", rule=failure.rule, error_type=failure.error_type)
+
+
+async def _carry_out(
+    state: ServiceState,
+    event: HookEvent,
+    decision: Decision,
+    *,
+    base_url: str | None,
+    delivery: Delivery,
+) -> str | None:
+    """Make the decision's API calls in time; return None or the failure's code."""
+    if not needs_api(event, decision):
+        return None
+    try:
+        api = state.api_for(event, base_url=base_url)
+    except MissingCredentials:
+        if event.event != "annotation_content":
+            raise
+        log.warning("webhook.missing_credentials")
+        return "missing_credentials"
+    elapsed = time.perf_counter() - delivery.started
+    try:
+        async with asyncio.timeout(max(0.0, state.settings.delivery_deadline_s - elapsed)):
+            async with state.locks.hold(event.annotation_url):
+                outcome = await state.executor.carry_out(
+                    api, event, decision, journal=delivery.calls
+                )
+    except TimeoutError:
+        log.warning("webhook.deadline_exceeded", deadline_s=state.settings.delivery_deadline_s)
+        return "deadline_exceeded"
+    except RossumError as exc:
+        log.warning("webhook.actions_failed", error_type=type(exc).__name__, error=str(exc))
+        return "actions_failed"
+    delivery.labels_added, delivery.labels_removed = outcome.labels_added, outcome.labels_removed
+    return None
+
+
+def _answer(
+    event: HookEvent, decision: Decision, *, failure: str | None, delivery: Delivery
+) -> Response:
+    """Build the answer Rossum reads for this event, or a 503 asking it to retry."""
+    delivery.outcome = failure or ("rule_failed" if decision.errors else "ok")
+    if failure is not None and event.event != "annotation_content":
+        return error_response(status=503, code=failure, detail=FAILURE_MESSAGES[failure])
+    if failure is not None:
+        decision = Decision.merge(decision, Decision(messages=(error(FAILURE_MESSAGES[failure]),)))
+        delivery.messages = len(decision.messages)
+    return JSONResponse(build_response(event, decision))

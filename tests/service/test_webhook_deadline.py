@@ -1,0 +1,160 @@
+"""Answering in time and failing safely: deadline, API failures, per-annotation ordering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from handlers.decision import Decision
+from handlers.routing import Router
+from tests.service.conftest import FakeRossum, ServiceFactory
+from tests.service.kit import ANNOTATION_URL, API, content_event, signed, status_event
+
+EXPENSIVE = {"amount_total": "25000.00"}
+
+
+def _labeller(name: str = "vip") -> Router:
+    router = Router()
+    router.add(lambda e: Decision(add_labels={name}), "annotation_status")
+    return router
+
+
+def _hang(rossum: FakeRossum) -> asyncio.Event:
+    """Make label listing hang until the returned event is set."""
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"pagination": {"next": None}, "results": []})
+
+    rossum.router.get("/labels").mock(side_effect=slow)
+    return release
+
+
+async def test_slow_api_on_content_event_answers_200_with_error_message(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A content event whose API work overruns the deadline still gets its answer, plus an error."""
+    release = _hang(rossum)
+    body, headers = signed(content_event("updated", values={**EXPENSIVE, "currency": "eur"}))
+    async with service(delivery_deadline_s=0.05) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    release.set()
+    assert response.status_code == 200
+    answer = response.json()
+    assert any(m["type"] == "error" and "in time" in m["content"] for m in answer["messages"])
+    assert answer["operations"], "the rules' operations are still returned for Rossum to apply"
+
+
+async def test_slow_api_on_non_interactive_event_answers_503(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A status event whose API work overruns the deadline answers 503 so Rossum retries."""
+    release = _hang(rossum)
+    body, headers = signed(status_event())
+    async with service(delivery_deadline_s=0.05, router=_labeller()) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    release.set()
+    assert response.status_code == 503
+    assert response.json()["code"] == "deadline_exceeded"
+
+
+async def test_failed_actions_on_non_interactive_event_answer_503(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """An API refusal on a status event answers 503 (Rossum retries; actions are idempotent)."""
+    rossum.apply.mock(
+        return_value=httpx.Response(403, json={"detail": "no", "code": "access_forbidden"})
+    )
+    body, headers = signed(status_event())
+    async with service(router=_labeller()) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 503
+    assert response.json()["code"] == "actions_failed"
+
+
+async def test_failed_actions_on_content_event_answer_200_with_error(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """An API refusal on a content event keeps the answer and adds an error message."""
+    rossum.apply.mock(
+        return_value=httpx.Response(403, json={"detail": "no", "code": "access_forbidden"})
+    )
+    body, headers = signed(content_event("updated", values=EXPENSIVE))
+    async with service() as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 200
+    assert any(
+        "failed" in m["content"] for m in response.json()["messages"] if m["type"] == "error"
+    )
+
+
+async def test_missing_token_on_non_content_event_is_a_clear_400(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """API work without a hook token or own credentials is refused with missing_credentials."""
+    body, headers = signed(status_event(rossum_authorization_token=None))
+    async with service(router=_labeller()) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 400
+    assert response.json()["code"] == "missing_credentials"
+    assert not rossum.router.calls
+
+
+async def test_own_credentials_are_used_when_configured(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """With ROSSUM_HOOKS_API_TOKEN set, calls carry that token instead of the hook's."""
+    body, headers = signed(status_event(rossum_authorization_token=None))
+    async with service(
+        router=_labeller(), api_token="own-token-1", api_base_url="https://acme.rossum.app/api/v1"
+    ) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 200
+    assert rossum.router.calls
+    assert all(
+        c.request.headers["authorization"].endswith("own-token-1") for c in rossum.router.calls
+    )
+
+
+async def test_hook_token_is_sent_to_the_payload_base_url(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """Without own credentials, calls go to base_url/api/v1 with the hook's token."""
+    body, headers = signed(status_event())
+    async with service(router=_labeller()) as client:
+        await client.post("/hooks", content=body, headers=headers)
+    for call in rossum.router.calls:
+        assert str(call.request.url).startswith("https://acme.rossum.app/api/v1/")
+        assert call.request.headers["authorization"] == "Bearer rossum-token-5e6f7a8b9c0d1e2f"
+
+
+async def test_deliveries_for_one_annotation_are_applied_one_after_another(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """Concurrent deliveries for one annotation never overlap; other annotations may."""
+    rossum.add_label("vip")
+    in_flight: dict[str, int] = {}
+    peak: dict[str, int] = {}
+
+    async def apply(request: httpx.Request) -> httpx.Response:
+        (annotation,) = json.loads(request.content)["objects"]["annotations"]
+        in_flight[annotation] = in_flight.get(annotation, 0) + 1
+        peak[annotation] = max(peak.get(annotation, 0), in_flight[annotation])
+        for _ in range(20):  # yield repeatedly so an unserialised second call would overlap
+            await asyncio.sleep(0)
+        in_flight[annotation] -= 1
+        return httpx.Response(200, json={})
+
+    rossum.apply.mock(side_effect=apply)
+    same = [signed(status_event()) for _ in range(3)]
+    other = signed(status_event(annotation_id=999))
+    async with service(router=_labeller()) as client:
+        results = await asyncio.gather(
+            *(client.post("/hooks", content=b, headers=h) for b, h in [*same, other])
+        )
+    assert [r.status_code for r in results] == [200] * 4
+    assert rossum.apply.call_count == 4
+    assert peak == {ANNOTATION_URL: 1, f"{API}/annotations/999": 1}

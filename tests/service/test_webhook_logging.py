@@ -1,0 +1,87 @@
+"""The canonical log line, and proof that no token, secret or signature reaches any log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import structlog
+
+from tests.service.conftest import FakeRossum, ServiceFactory
+from tests.service.kit import (
+    HOOK_SECRET_VALUE,
+    OLD_SECRET,
+    SECRET,
+    TOKEN,
+    content_event,
+    signed,
+    status_event,
+)
+
+
+def _handled(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [entry for entry in logs if entry["event"] == "webhook.handled"]
+
+
+async def test_one_canonical_line_per_delivery(service: ServiceFactory, rossum: FakeRossum) -> None:
+    """Each delivery logs exactly one webhook.handled line with its facts."""
+    body, headers = signed(
+        content_event("updated", values={"amount_total": "25000", "order_id": ""})
+    )
+    async with service() as client:
+        with structlog.testing.capture_logs() as logs:
+            await client.post("/hooks", content=body, headers=headers)
+    (line,) = _handled(logs)
+    assert line["request_id"] == "ae7bc8dd-73bd-489b-a3d2-f5214b209591"
+    assert (line["event"], line["action"], line["annotation_id"]) == (
+        "annotation_content",
+        "updated",
+        314521,
+    )
+    assert set(line["rules_fired"]) >= {"expedite", "missing_po"}
+    assert line["labels_added"] == ["expedite", "missing-po"]
+    assert line["labels_removed"] == []
+    assert line["messages"] >= 1 and isinstance(line["operations"], int)
+    assert (line["outcome"], line["status"], line["dry_run"]) == ("ok", 200, False)
+    assert line["duration_ms"] >= 0 and line["log_level"] == "info"
+
+
+async def test_refused_deliveries_log_their_outcome(service: ServiceFactory) -> None:
+    """A refused delivery still logs one canonical line, at warning level, with its code."""
+    body, headers = signed(content_event(), "wrong-secret")
+    async with service() as client:
+        with structlog.testing.capture_logs() as logs:
+            await client.post("/hooks", content=body, headers=headers)
+    (line,) = _handled(logs)
+    assert (line["outcome"], line["status"], line["log_level"]) == (
+        "invalid_signature",
+        401,
+        "warning",
+    )
+
+
+async def test_no_secret_token_or_signature_in_any_log(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """Across success, failure, refusal and rule paths, captured logs hold no credential."""
+    rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
+    deliveries = [
+        signed(content_event("updated", values={"amount_total": "25000", "order_id": ""})),
+        signed(content_event("initialize", settings={"expedite_amount": "not-a-number"})),
+        signed(status_event()),
+        signed(content_event(), "wrong-secret"),
+        signed(content_event(base_url="https://evil.example.com")),
+        signed(b'{"rossum_authorization_token": "' + TOKEN.encode()),
+    ]
+    signatures = [h["X-Rossum-Signature-SHA256"] for _, h in deliveries]
+    async with service(webhook_secret=f"{SECRET},{OLD_SECRET}") as client:
+        with structlog.testing.capture_logs() as logs:
+            for body, headers in deliveries:
+                await client.post("/hooks", content=body, headers=headers)
+    dumped = json.dumps(logs, default=str)
+    assert len(_handled(logs)) == len(deliveries)
+    for leaked in (TOKEN, SECRET, OLD_SECRET, HOOK_SECRET_VALUE, *signatures):
+        assert leaked not in dumped
+    for signature in signatures:
+        assert signature.removeprefix("sha256=") not in dumped

@@ -1,0 +1,212 @@
+"""Turn replay options into a target to send to and the rewrite its payloads need.
+
+Three in-process set-ups, none of which can write to a Rossum nobody named:
+- `--dry-run` alone: no API at all; reads get `offline_transport`'s answers, writes are only
+  recorded by the client (`dry_run=True` is enforced inside the client);
+- `--api-url URL`: a running Rossum API (the sandbox); payloads' `base_url` is pointed there and
+  their token replaced by one valid there (`--token`, or a login);
+- `--sandbox`: the same with the sandbox app in-process (logged in as its demo user).
+With `--url` the deliveries go to a running service instead, which decides where its calls go;
+`--dry-run` then only checks that the service says it runs in dry-run mode.
+"""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from collections.abc import AsyncIterator, Collection, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
+from handlers.routing import Router
+from service.replay_payload import Rewrite
+from service.replay_targets import RemoteTarget, Target, in_process, offline_transport
+from service.settings import Settings
+
+SANDBOX_ORIGIN = "http://sandbox.replay"
+SANDBOX_USER = ("demo@example.com", "demo-password")
+
+
+class ReplayUsageError(Exception):
+    """The options cannot run a replay (exit status 2); the message says what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayConfig:
+    """Where and how to replay; built from the command line (or by tests and benchmarks)."""
+
+    url: str | None = None
+    api_url: str | None = None
+    sandbox: bool = False
+    dry_run: bool = False
+    secret: str | None = None
+    token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    hook_settings: dict[str, Any] = field(default_factory=dict)
+    router: str | None = None
+    timeout_s: float = 60.0
+
+    def check(self) -> None:
+        """Raise `ReplayUsageError` for contradictory or unsafe combinations."""
+        if self.url and (self.api_url or self.sandbox or self.router):
+            raise ReplayUsageError(
+                "--url sends to a running service, which decides where its API calls go: "
+                "--api-url, --sandbox and --router only apply in-process"
+            )
+        if self.api_url and self.sandbox:
+            raise ReplayUsageError("choose one of --api-url and --sandbox")
+        if not (self.url or self.api_url or self.sandbox or self.dry_run):
+            raise ReplayUsageError(
+                "in-process replay needs --dry-run (no API), --api-url URL or --sandbox, "
+                "so that nothing is written to a Rossum you did not name"
+            )
+
+
+def origin_of(url: str) -> str:
+    """Return `scheme://host[:port]` of an absolute URL."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ReplayUsageError(f"{url!r} is not an http(s) URL")
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
+def api_root(url: str) -> str:
+    """Return the API root (`.../api/v1`) of a Rossum URL given with or without it."""
+    url = url.rstrip("/")
+    return url if url.endswith("/api/v1") else f"{origin_of(url)}/api/v1"
+
+
+def load_router(spec: str) -> Router:
+    """Import `module:attribute` and return it if it is a Router."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        router = getattr(importlib.import_module(module_name), attribute or "router")
+    except (ImportError, AttributeError) as exc:
+        raise ReplayUsageError(f"cannot load router {spec!r}: {exc}") from None
+    if not isinstance(router, Router):
+        raise ReplayUsageError(f"{spec!r} is a {type(router).__name__}, not a Router")
+    return router
+
+
+def replay_settings(*, secret: str, dry_run: bool, allowed: Iterable[str]) -> Settings:
+    """Return service settings for an in-process replay: no own credentials, no recording."""
+    return Settings(
+        webhook_secret=SecretStr(secret),
+        allow_unsigned=False,
+        allowed_base_urls=tuple(sorted(set(allowed))),
+        api_base_url=None,
+        api_username=None,
+        api_password=None,
+        api_token=None,
+        record_path=None,
+        requests_per_second=None,
+        dry_run=dry_run,
+    )
+
+
+async def _login(
+    api_url: str, credentials: Token | UserCredentials, transport: httpx.AsyncBaseTransport | None
+) -> str:
+    if isinstance(credentials, Token):
+        return credentials.token
+    try:
+        async with AsyncRossumAPIClient(api_url, credentials, transport=transport) as api:
+            return await api.get_token()
+    except RossumError as exc:
+        raise ReplayUsageError(f"cannot log in to {api_url}: {exc}") from None
+
+
+def _credentials(config: ReplayConfig) -> Token | UserCredentials:
+    if config.token:
+        return Token(config.token)
+    if config.username and config.password:
+        return UserCredentials(config.username, config.password)
+    if config.sandbox:
+        return UserCredentials(*SANDBOX_USER)
+    raise ReplayUsageError(
+        "--api-url needs --token, or --username and --password "
+        "(or ROSSUM_HOOKS_API_TOKEN / ROSSUM_HOOKS_API_USERNAME and _PASSWORD)"
+    )
+
+
+@asynccontextmanager
+async def _sandbox_transport(stack: AsyncExitStack) -> AsyncIterator[httpx.AsyncBaseTransport]:
+    from sandbox.app import create_sandbox_app  # only a --sandbox replay needs it
+
+    app = create_sandbox_app()
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    yield httpx.ASGITransport(app=app)
+
+
+@asynccontextmanager
+async def open_target(
+    config: ReplayConfig,
+    *,
+    accepted_origins: Collection[str] = (),
+    labels: Iterable[tuple[str, str]] = (),
+) -> AsyncIterator[tuple[Target, Rewrite, str | None]]:
+    """Yield the target, the payload rewrite and the signing secret for `config`.
+
+    `accepted_origins` are the recorded base URLs the recording service accepted (allowed
+    in-process when payloads keep their base URL); `labels` feed the offline label list.
+    """
+    config.check()
+    async with AsyncExitStack() as stack:
+        if config.url:
+            rewrite = Rewrite(hook_settings=dict(config.hook_settings))
+            yield await _remote(config, stack), rewrite, config.secret
+            return
+        router = load_router(config.router) if config.router else None
+        secret = config.secret or secrets.token_hex(16)
+        transport, rewrite = await _api_target(config, stack, labels)
+        allowed = {rewrite.base_url} if rewrite.base_url else set(accepted_origins)
+        settings = replay_settings(secret=secret, dry_run=config.dry_run, allowed=allowed)
+        target = await stack.enter_async_context(
+            in_process(settings, transport=transport, router=router)
+        )
+        yield target, rewrite, secret
+
+
+async def _api_target(
+    config: ReplayConfig, stack: AsyncExitStack, labels: Iterable[tuple[str, str]]
+) -> tuple[httpx.AsyncBaseTransport | None, Rewrite]:
+    hook_settings = dict(config.hook_settings)
+    if config.sandbox:
+        transport = await stack.enter_async_context(_sandbox_transport(stack))
+        origin = SANDBOX_ORIGIN
+    elif config.api_url:
+        transport, origin = None, origin_of(config.api_url)
+    else:
+        return offline_transport(labels), Rewrite(hook_settings=hook_settings)
+    token = await _login(f"{origin}/api/v1", _credentials(config), transport)
+    return transport, Rewrite(token=token, base_url=origin, hook_settings=hook_settings)
+
+
+async def _remote(config: ReplayConfig, stack: AsyncExitStack) -> RemoteTarget:
+    assert config.url is not None
+    url = config.url.rstrip("/")
+    url = url if httpx.URL(url).path not in ("", "/") else url + "/hooks"
+    client = await stack.enter_async_context(httpx.AsyncClient(timeout=config.timeout_s))
+    if config.dry_run:
+        await _check_remote_dry_run(client, origin_of(url))
+    return RemoteTarget(client, url)
+
+
+async def _check_remote_dry_run(client: httpx.AsyncClient, origin: str) -> None:
+    try:
+        response = await client.get(f"{origin}/readyz")
+        dry_run = response.json().get("dry_run") is True
+    except (httpx.HTTPError, ValueError, AttributeError) as exc:
+        raise ReplayUsageError(f"cannot ask {origin}/readyz whether it runs dry: {exc}") from None
+    if not dry_run:
+        raise ReplayUsageError(
+            f"--dry-run: the service at {origin} does not run in dry-run mode "
+            "(start it with ROSSUM_HOOKS_DRY_RUN=true)"
+        )

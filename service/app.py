@@ -5,7 +5,7 @@ the pooled Rossum API client (and the recorder) once per process.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -46,7 +46,9 @@ def _credentials(settings: Settings) -> Token | UserCredentials:
 
 
 def _api_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None,
+    options: Mapping[str, Any],
 ) -> AsyncRossumAPIClient:
     return AsyncRossumAPIClient(
         settings.api_base_url or _UNCONFIGURED_BASE_URL,
@@ -55,6 +57,7 @@ def _api_client(
         max_in_flight_requests=settings.max_in_flight,
         max_requests_per_second=settings.requests_per_second,
         dry_run=settings.dry_run,
+        **options,
     )
 
 
@@ -86,8 +89,14 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     router: Router | None = None,
+    client_options: Mapping[str, Any] | None = None,
 ) -> Starlette:
-    """Build the webhook service; raise `ConfigError` if the settings are unsafe."""
+    """Build the webhook service; raise `ConfigError` if the settings are unsafe.
+
+    `transport` is handed to the API client (respx, the sandbox); `router` replaces the
+    shipped rules; `client_options` are extra `AsyncRossumAPIClient` arguments (e.g. a
+    `sleep` that does not really wait, in tests).
+    """
     settings.check()
     allowlist = Allowlist(settings.allowed_base_urls)
     if router is None:
@@ -98,7 +107,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         recorder = _recorder(settings)
-        async with _api_client(settings, transport) as api:
+        async with _api_client(settings, transport, client_options or {}) as api:
             state = ServiceState(
                 settings=settings,
                 secrets=settings.webhook_secrets(),

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import error_response
+from service.errors import OUTCOME_KEY, error_response
 from service.recording import Entry, Recorder
 
 log = structlog.get_logger()
@@ -56,11 +56,14 @@ class Delivery:
         action: str | None,
         annotation_id: int | None,
     ) -> None:
-        """Store the payload's identity and bind it to the structlog context."""
+        """Store the payload's identity and bind it to the structlog context.
+
+        The event name is logged as `hook_event`: `event` is structlog's message key.
+        """
         self.request_id, self.event, self.action = request_id, event, action
         self.annotation_id = annotation_id
         structlog.contextvars.bind_contextvars(
-            request_id=request_id, event=event, action=action, annotation_id=annotation_id
+            request_id=request_id, hook_event=event, action=action, annotation_id=annotation_id
         )
 
 
@@ -106,6 +109,7 @@ class DeliveryMiddleware:
             if not sent["started"]:
                 await _bug_response(delivery)(scope, receive, send_wrapper)
         finally:
+            delivery.outcome = scope.get(OUTCOME_KEY, delivery.outcome)
             duration_ms = round((time.perf_counter() - delivery.started) * 1000, 2)
             self._log(delivery, status=sent["status"], duration_ms=duration_ms)
             if recorder is not None:
@@ -114,11 +118,11 @@ class DeliveryMiddleware:
 
     @staticmethod
     def _log(delivery: Delivery, *, status: int, duration_ms: float) -> None:
-        level = log.info if status < 400 else log.warning
+        level = log.info if status < 400 and delivery.outcome == "ok" else log.warning
         level(
             "webhook.handled",
             request_id=delivery.request_id,
-            event=delivery.event,
+            hook_event=delivery.event,
             action=delivery.action,
             annotation_id=delivery.annotation_id,
             rules_fired=list(delivery.rules_fired),

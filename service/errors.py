@@ -65,6 +65,12 @@ class MissingCredentials(ServiceError):
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+# Where a handler leaves the refusal's code for the canonical log line (see service.delivery).
+OUTCOME_KEY = "rossum_hooks.outcome"
+
+
+def _note_outcome(request: Request, code: str) -> None:
+    request.scope[OUTCOME_KEY] = code
 
 
 def error_response(*, status: int, code: str, detail: str) -> JSONResponse:
@@ -74,11 +80,13 @@ def error_response(*, status: int, code: str, detail: str) -> JSONResponse:
 
 def _service_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ServiceError)
+    _note_outcome(request, exc.code)
     return error_response(status=exc.status, code=exc.code, detail=exc.detail)
 
 
 def _hook_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HookError)
+    _note_outcome(request, exc.code)
     status = 401 if isinstance(exc, InvalidSignature) else 422
     if isinstance(exc, BadPayload) and exc.code in {"invalid_json", "bad_json"}:
         status = 400
@@ -88,6 +96,7 @@ def _hook_error(request: Request, exc: Exception) -> Response:
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    _note_outcome(request, code)
     return JSONResponse(
         {"detail": exc.detail, "code": code}, status_code=exc.status_code, headers=exc.headers
     )

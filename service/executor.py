@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from client import AsyncRossumAPIClient, BadRequest, NotFound
+from client import BadRequest, NotFound
 from handlers.decision import Decision
 from handlers.events import HookEvent
-from service.labels import Journal, LabelCache
+from service.labels import ApiFactory, Journal, LabelCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Outcome:
 
 
 def needs_api(event: HookEvent, decision: Decision) -> bool:
-    """Tell whether carrying out `decision` for `event` takes any API call."""
+    """Tell whether carrying out `decision` for `event` may take an API call."""
     if event.annotation_url is None:
         return False
     if decision.add_labels or decision.annotation_update:
@@ -50,9 +50,12 @@ class Executor:
         self.labels = labels
 
     async def carry_out(
-        self, api: AsyncRossumAPIClient, event: HookEvent, decision: Decision, *, journal: Journal
+        self, api: ApiFactory, event: HookEvent, decision: Decision, *, journal: Journal
     ) -> Outcome:
-        """Make the API calls `decision` needs for `event`; raise the client's errors."""
+        """Make the API calls `decision` needs for `event`; raise the client's errors.
+
+        `api()` returns the delivery's client; it is called only when a request is due.
+        """
         outcome = Outcome()
         if event.annotation_url is None or event.annotation_id is None:
             return outcome
@@ -67,7 +70,7 @@ class Executor:
                     "data": data,
                 }
             )
-            await api.update_part_annotation(event.annotation_id, data)
+            await api().update_part_annotation(event.annotation_id, data)
         if decision.operations and event.event != "annotation_content":
             ops = [op.to_json() for op in decision.operations]
             journal.append(
@@ -77,11 +80,11 @@ class Executor:
                     "operations": ops,
                 }
             )
-            await api.bulk_update_annotation_data(event.annotation_id, ops)
+            await api().bulk_update_annotation_data(event.annotation_id, ops)
         return outcome
 
     async def _apply_labels(
-        self, api: AsyncRossumAPIClient, event: HookEvent, decision: Decision, journal: Journal
+        self, api: ApiFactory, event: HookEvent, decision: Decision, journal: Journal
     ) -> Outcome:
         organization = event.organization_url or event.base_url or "default"
         try:
@@ -93,7 +96,7 @@ class Executor:
 
     async def _apply_once(
         self,
-        api: AsyncRossumAPIClient,
+        api: ApiFactory,
         event: HookEvent,
         decision: Decision,
         organization: str,
@@ -117,7 +120,7 @@ class Executor:
             journal.append(
                 {"call": "apply_labels", "annotation": annotation, "add": add, "remove": remove}
             )
-            await api.apply_labels(
+            await api().apply_labels(
                 [annotation], add=[urls[n] for n in add], remove=[urls[n] for n in remove]
             )
         return Outcome(labels_added=tuple(add), labels_removed=tuple(remove))

@@ -22,6 +22,8 @@ from client import AsyncRossumAPIClient, BadRequest, Conflict
 log = structlog.get_logger()
 
 Journal = list[dict[str, Any]]
+# The delivery's client, made on first use: a warm cache needs none at all.
+ApiFactory = Callable[[], AsyncRossumAPIClient]
 
 
 @dataclass(slots=True)
@@ -44,7 +46,7 @@ class LabelCache:
 
     async def resolve(
         self,
-        api: AsyncRossumAPIClient,
+        api: ApiFactory,
         *,
         organization: str,
         names: Collection[str],
@@ -61,28 +63,24 @@ class LabelCache:
             found = {n: known.urls[n] for n in names if n in known.urls}
             for name in sorted(n for n in create if n not in known.urls):
                 found[name] = await self._create(api, organization, name, journal)
-                if not api.dry_run:  # a dry run's label is fake: never cache it
+                if not api().dry_run:  # a dry run's label is fake: never cache it
                     known.urls[name] = found[name]
             return found
 
-    async def _fetch(
-        self, api: AsyncRossumAPIClient, organization: str, journal: Journal
-    ) -> _OrgLabels:
+    async def _fetch(self, api: ApiFactory, organization: str, journal: Journal) -> _OrgLabels:
         journal.append({"call": "list_labels"})
         urls: dict[str, str] = {}
-        async for label in api.list_labels():
+        async for label in api().list_labels():
             if label.name is not None and label.url is not None:
                 urls.setdefault(label.name, label.url)
         known = _OrgLabels(urls=urls, fetched_at=self._clock())
         self._orgs[organization] = known
         return known
 
-    async def _create(
-        self, api: AsyncRossumAPIClient, organization: str, name: str, journal: Journal
-    ) -> str:
+    async def _create(self, api: ApiFactory, organization: str, name: str, journal: Journal) -> str:
         journal.append({"call": "create_new_label", "name": name})
         try:
-            label = await api.create_new_label({"name": name})
+            label = await api().create_new_label({"name": name})
         except (Conflict, BadRequest):
             # Someone created it between our listing and our create: take theirs.
             known = await self._fetch(api, organization, journal)

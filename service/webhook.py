@@ -15,6 +15,7 @@ fails after the client's retries:
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 
 import structlog
@@ -88,13 +89,7 @@ async def _carry_out(
     """Make the decision's API calls in time; return None or the failure's code."""
     if not needs_api(event, decision):
         return None
-    try:
-        api = state.api_for(event, base_url=base_url)
-    except MissingCredentials:
-        if event.event != "annotation_content":
-            raise
-        log.warning("webhook.missing_credentials")
-        return "missing_credentials"
+    api = functools.cache(functools.partial(state.api_for, event, base_url=base_url))
     elapsed = time.perf_counter() - delivery.started
     try:
         async with asyncio.timeout(max(0.0, state.settings.delivery_deadline_s - elapsed)):
@@ -102,6 +97,11 @@ async def _carry_out(
                 outcome = await state.executor.carry_out(
                     api, event, decision, journal=delivery.calls
                 )
+    except MissingCredentials:
+        if event.event != "annotation_content":
+            raise
+        log.warning("webhook.missing_credentials")
+        return "missing_credentials"
     except TimeoutError:
         log.warning("webhook.deadline_exceeded", deadline_s=state.settings.delivery_deadline_s)
         return "deadline_exceeded"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -24,8 +25,10 @@ class FakeRossum:
     def __init__(self) -> None:
         self.router = respx.MockRouter(base_url=API, assert_all_called=False)
         self.labels: dict[str, str] = {}
+        self._ids = itertools.count(100)
         self.applied: list[dict[str, Any]] = []
         self.created: list[str] = []
+        self.waits: list[float] = []
         self.router.get("/labels").mock(side_effect=self._list)
         self.create = self.router.post("/labels").mock(side_effect=self._create)
         self.apply = self.router.post("/labels/apply").mock(side_effect=self._apply)
@@ -43,7 +46,7 @@ class FakeRossum:
 
     def add_label(self, name: str) -> str:
         """Create a label directly in the fake organisation; return its URL."""
-        url = f"{API}/labels/{100 + len(self.labels)}"
+        url = f"{API}/labels/{next(self._ids)}"
         self.labels[name] = url
         return url
 
@@ -67,6 +70,10 @@ class FakeRossum:
     def _apply(self, request: httpx.Request) -> httpx.Response:
         self.applied.append(json.loads(request.content))
         return httpx.Response(200, json={})
+
+    async def sleep(self, seconds: float) -> None:
+        """Stand in for the client's backoff sleep: record the wait, do not wait."""
+        self.waits.append(seconds)
 
     def name_of(self, url: str) -> str:
         """Return the label name behind a label URL."""
@@ -119,7 +126,12 @@ def service(rossum: FakeRossum) -> ServiceFactory:
     def factory(
         *, router: Any = None, **overrides: Any
     ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
-        app = create_app(settings(**overrides), transport=rossum.transport, router=router)
+        app = create_app(
+            settings(**overrides),
+            transport=rossum.transport,
+            router=router,
+            client_options={"sleep": rossum.sleep},
+        )
         return running(app)
 
     return factory

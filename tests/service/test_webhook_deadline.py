@@ -91,6 +91,18 @@ async def test_failed_actions_on_content_event_answer_200_with_error(
     )
 
 
+async def test_retryable_api_failure_is_retried_then_answered_503(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A Rossum 503 is retried by the client (without real sleeps), then the delivery gets 503."""
+    rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
+    body, headers = signed(status_event())
+    async with service(router=_labeller()) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 503
+    assert rossum.apply.call_count == len(rossum.waits) + 1 > 1
+
+
 async def test_missing_token_on_non_content_event_is_a_clear_400(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:

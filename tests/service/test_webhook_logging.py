@@ -34,7 +34,7 @@ async def test_one_canonical_line_per_delivery(service: ServiceFactory, rossum: 
             await client.post("/hooks", content=body, headers=headers)
     (line,) = _handled(logs)
     assert line["request_id"] == "ae7bc8dd-73bd-489b-a3d2-f5214b209591"
-    assert (line["event"], line["action"], line["annotation_id"]) == (
+    assert (line["hook_event"], line["action"], line["annotation_id"]) == (
         "annotation_content",
         "updated",
         314521,

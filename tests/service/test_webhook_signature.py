@@ -23,7 +23,7 @@ async def test_valid_signature_is_answered(service: ServiceFactory) -> None:
     ("mangle", "detail"),
     [
         pytest.param(
-            lambda b, h: (b.replace(b"1200.00", b"9200.00"), h),
+            lambda b, h: (b.replace(b"50000", b"50001"), h),
             "does not match",
             id="tampered-body",
         ),
@@ -34,12 +34,12 @@ async def test_valid_signature_is_answered(service: ServiceFactory) -> None:
             lambda b, h: signed(b, "some-other-secret"), "does not match", id="wrong-secret"
         ),
         pytest.param(
-            lambda b, h: (b, {**h, "x-rossum-signature-sha256": "md5=abc"}),
+            lambda b, h: (b, {**h, "X-Rossum-Signature-SHA256": "md5=abc"}),
             "malformed",
             id="bad-prefix",
         ),
         pytest.param(
-            lambda b, h: (b, {**h, "x-rossum-signature-sha256": "sha256=" + "0" * 64}),
+            lambda b, h: (b, {**h, "X-Rossum-Signature-SHA256": "sha256=" + "0" * 64}),
             "does not match",
             id="forged-hex",
         ),

@@ -19,7 +19,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,11 +35,10 @@ from service.replay_payload import (
     Rewrite,
     Selection,
     build_request,
-    label_catalogue,
     parse_records,
 )
 from service.replay_report import Result, Tally, render_result, render_summary, result_json
-from service.replay_setup import ReplayConfig, ReplayUsageError, open_target, origin_of
+from service.replay_setup import ReplayConfig, ReplayUsageError, open_target
 from service.replay_targets import Target
 
 EXIT_SAME, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
@@ -162,40 +160,9 @@ class Recording:
         return parse_records(self.lines(), loads=from_json)
 
 
-@dataclass(slots=True)
-class Preparation:
-    """What the replay needs to know before the first delivery."""
-
-    total: int = 0
-    origins: set[str] = field(default_factory=set)
-    labels: set[tuple[str, str]] = field(default_factory=set)
-
-
-def prepare(recording: Recording, selection: Selection, *, offline: bool) -> Preparation:
-    """Count the deliveries to replay; for an offline replay also learn origins and labels."""
-    found = Preparation()
-    if not offline:
-        found.total = sum(1 for line in recording.lines() if line.strip())
-        return found
-    for record in recording.records():
-        found.labels.update(label_catalogue([record]).items())
-        if selection.matches(record) and record.replayable:
-            found.total += 1
-            origin = _accepted_origin(record)
-            if origin is not None:
-                found.origins.add(origin)
-    return found
-
-
-def _accepted_origin(record: Record) -> str | None:
-    if record.refused_code == "base_url_not_allowed":
-        return None
-    body = record.data["body"]
-    url = body.get("base_url") or body.get("hook")
-    try:
-        return origin_of(url) if isinstance(url, str) and url else None
-    except ReplayUsageError:
-        return None
+def count_lines(recording: Recording) -> int:
+    """Return the number of non-blank lines (the progress bar's total)."""
+    return sum(1 for line in recording.lines() if line.strip())
 
 
 async def replay_records(
@@ -207,6 +174,7 @@ async def replay_records(
     selection: Selection | None = None,
     emit: Callable[[Result], None] = lambda result: None,
     progress: ProgressBar | None = None,
+    before_send: Callable[[Record], None] | None = None,
 ) -> Tally:
     """Send each selected record to `target`, compare the answers, emit each result."""
     tally, selection = Tally(), selection or Selection()
@@ -217,6 +185,8 @@ async def replay_records(
         if not record.replayable:
             tally.unreplayable += 1
             continue
+        if before_send is not None:
+            before_send(record)
         headers, body = build_request(record, rewrite, secret=secret)
         observed = await target.send(headers, body)
         result = Result(record, observed, compare(Observed.from_record(record.data), observed))
@@ -250,25 +220,27 @@ async def replay_file(
     verbose: bool = False,
     report: TextIO | None = None,
     progress_stream: TextIO | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> Tally:
-    """Replay a recording as configured, writing the report to `out`; return the counts."""
-    offline = not (config.url or config.api_url or config.sandbox)
-    found = prepare(recording, selection, offline=offline)
+    """Replay a recording as configured, writing the report to `out`; return the counts.
+
+    `transport` stands in for the network to `--api-url` (an in-process sandbox in tests).
+    """
     bar = None
-    if progress_stream is not None:
-        bar = ProgressBar(total=found.total, stream=progress_stream)
+    if progress_stream is not None and progress_stream.isatty():
+        bar = ProgressBar(total=count_lines(recording), stream=progress_stream, enabled=True)
     printer = Printer(out, dry_run=config.dry_run, verbose=verbose, report=report)
-    async with open_target(config, accepted_origins=found.origins, labels=found.labels) as opened:
-        target, rewrite, secret = opened
+    async with open_target(config, transport=transport) as opened:
         try:
             tally = await replay_records(
                 recording.records(),
-                target,
-                rewrite=rewrite,
-                secret=secret,
+                opened.target,
+                rewrite=opened.rewrite,
+                secret=opened.secret,
                 selection=selection,
                 emit=printer,
                 progress=bar,
+                before_send=opened.before_send,
             )
         finally:
             if bar is not None:

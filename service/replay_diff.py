@@ -71,11 +71,17 @@ class Comparison:
 
 def compare(recorded: Observed, new: Observed) -> Comparison:
     """Compare a new result with the recorded one, aspect by aspect."""
+    labels_compared = recorded.calls is not None and new.calls is not None
+    if (
+        recorded.status == new.status
+        and recorded.answer == new.answer
+        and (not labels_compared or _effects(recorded.calls) == _effects(new.calls))
+    ):
+        return Comparison((), labels_compared)  # the common case, decided without a diff
     differences = [
         _lines_diff("status", _status_lines(recorded), _status_lines(new)),
         *_answer_diffs(recorded, new),
     ]
-    labels_compared = recorded.calls is not None and new.calls is not None
     if labels_compared:
         assert recorded.calls is not None and new.calls is not None
         differences.append(
@@ -85,6 +91,10 @@ def compare(recorded: Observed, new: Observed) -> Comparison:
             _lines_diff("updates", update_lines(recorded.calls), update_lines(new.calls))
         )
     return Comparison(tuple(d for d in differences if d is not None), labels_compared)
+
+
+def _effects(calls: Sequence[Mapping[str, Any]] | None) -> tuple[list[str], list[str]]:
+    return sorted(label_lines(calls or ())), sorted(update_lines(calls or ()))
 
 
 def _status_lines(observed: Observed) -> list[str]:

@@ -14,6 +14,9 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic_core import to_json
 
 from handlers.signature import signature_headers
 
@@ -154,7 +157,7 @@ def build_request(
     record: Record, rewrite: Rewrite, *, secret: str | None
 ) -> tuple[list[tuple[str, str]], bytes]:
     """Return the headers and body bytes to send for `record`, signed with `secret`."""
-    body = json.dumps(rewrite_body(record, rewrite), separators=(",", ":")).encode()
+    body = to_json(rewrite_body(record, rewrite))
     headers = recorded_headers(record)
     if secret is not None and record.refused_code != _REFUSED_SIGNATURE:
         headers += [(k.lower(), v) for k, v in signature_headers(body, secret).items()]
@@ -174,21 +177,15 @@ def recorded_headers(record: Record) -> list[tuple[str, str]]:
     return out
 
 
-def label_catalogue(records: Iterable[Record]) -> dict[str, str]:
-    """Return label name -> URL from labels sideloaded in the recorded payloads."""
-    catalogue: dict[str, str] = {}
-    for record in records:
-        body = record.data.get("body")
-        if not isinstance(body, Mapping):
-            continue
-        annotation = body.get("annotation")
-        sideloaded = body.get("labels")
-        nested = annotation.get("labels") if isinstance(annotation, Mapping) else None
-        for label in [*_list(sideloaded), *_list(nested)]:
-            if isinstance(label, Mapping) and label.get("name") and label.get("url"):
-                catalogue.setdefault(str(label["name"]), str(label["url"]))
-    return catalogue
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+def accepted_origin(record: Record) -> str | None:
+    """Return the Rossum origin a delivery named, unless the service refused it for that."""
+    body = record.data.get("body")
+    if record.refused_code == _REFUSED_BASE_URL or not isinstance(body, Mapping):
+        return None
+    url = body.get("base_url") or body.get("hook")
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

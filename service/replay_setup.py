@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 import secrets
-from collections.abc import AsyncIterator, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +24,9 @@ from pydantic import SecretStr
 
 from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
 from handlers.routing import Router
-from service.replay_payload import Rewrite
-from service.replay_targets import RemoteTarget, Target, in_process, offline_transport
+from service.replay_offline import OfflineRossum
+from service.replay_payload import Record, Rewrite, accepted_origin
+from service.replay_targets import RemoteTarget, Target, in_process
 from service.settings import Settings
 
 SANDBOX_ORIGIN = "http://sandbox.replay"
@@ -137,56 +138,86 @@ def _credentials(config: ReplayConfig) -> Token | UserCredentials:
 
 
 @asynccontextmanager
-async def _sandbox_transport(stack: AsyncExitStack) -> AsyncIterator[httpx.AsyncBaseTransport]:
+async def _sandbox_transport() -> AsyncIterator[httpx.AsyncBaseTransport]:
     from sandbox.app import create_sandbox_app  # only a --sandbox replay needs it
+    from sandbox.settings import SandboxSettings
 
-    app = create_sandbox_app()
-    await stack.enter_async_context(app.router.lifespan_context(app))
-    yield httpx.ASGITransport(app=app)
+    app = create_sandbox_app(SandboxSettings(rate_limit_per_s=0))
+    async with app.router.lifespan_context(app):
+        yield httpx.ASGITransport(app=app)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A target ready to replay to: where, how payloads change, the secret, a per-record hook."""
+
+    target: Target
+    rewrite: Rewrite
+    secret: str | None
+    before_send: Callable[[Record], None] | None = None
 
 
 @asynccontextmanager
 async def open_target(
-    config: ReplayConfig,
-    *,
-    accepted_origins: Collection[str] = (),
-    labels: Iterable[tuple[str, str]] = (),
-) -> AsyncIterator[tuple[Target, Rewrite, str | None]]:
-    """Yield the target, the payload rewrite and the signing secret for `config`.
+    config: ReplayConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[Opened]:
+    """Yield the target, payload rewrite and signing secret `config` asks for.
 
-    `accepted_origins` are the recorded base URLs the recording service accepted (allowed
-    in-process when payloads keep their base URL); `labels` feed the offline label list.
+    `transport` replaces the network to `--api-url` (tests reach an in-process sandbox so).
     """
     config.check()
     async with AsyncExitStack() as stack:
         if config.url:
             rewrite = Rewrite(hook_settings=dict(config.hook_settings))
-            yield await _remote(config, stack), rewrite, config.secret
+            yield Opened(await _remote(config, stack), rewrite, config.secret)
             return
         router = load_router(config.router) if config.router else None
         secret = config.secret or secrets.token_hex(16)
-        transport, rewrite = await _api_target(config, stack, labels)
-        allowed = {rewrite.base_url} if rewrite.base_url else set(accepted_origins)
+        if not (config.api_url or config.sandbox):
+            yield await _offline(config, stack, router=router, secret=secret)
+            return
+        transport, rewrite = await _api_target(config, stack, transport)
+        allowed = [rewrite.base_url] if rewrite.base_url else []
         settings = replay_settings(secret=secret, dry_run=config.dry_run, allowed=allowed)
         target = await stack.enter_async_context(
             in_process(settings, transport=transport, router=router)
         )
-        yield target, rewrite, secret
+        yield Opened(target, rewrite, secret)
+
+
+async def _offline(
+    config: ReplayConfig, stack: AsyncExitStack, *, router: Router | None, secret: str
+) -> Opened:
+    """Open an in-process dry run with no API: origins and labels are learnt per record."""
+    offline = OfflineRossum()
+    settings = replay_settings(secret=secret, dry_run=True, allowed=())
+    target = await stack.enter_async_context(
+        in_process(settings, transport=offline.transport, router=router)
+    )
+
+    def learn(record: Record) -> None:
+        origin = accepted_origin(record)
+        offline.learn(record, origin=origin)
+        if origin is not None:
+            target.allow(origin)
+
+    return Opened(target, Rewrite(hook_settings=dict(config.hook_settings)), secret, learn)
 
 
 async def _api_target(
-    config: ReplayConfig, stack: AsyncExitStack, labels: Iterable[tuple[str, str]]
+    config: ReplayConfig,
+    stack: AsyncExitStack,
+    transport: httpx.AsyncBaseTransport | None,
 ) -> tuple[httpx.AsyncBaseTransport | None, Rewrite]:
-    hook_settings = dict(config.hook_settings)
     if config.sandbox:
-        transport = await stack.enter_async_context(_sandbox_transport(stack))
+        transport = await stack.enter_async_context(_sandbox_transport())
         origin = SANDBOX_ORIGIN
-    elif config.api_url:
-        transport, origin = None, origin_of(config.api_url)
     else:
-        return offline_transport(labels), Rewrite(hook_settings=hook_settings)
+        assert config.api_url is not None
+        origin = origin_of(config.api_url)
     token = await _login(f"{origin}/api/v1", _credentials(config), transport)
-    return transport, Rewrite(token=token, base_url=origin, hook_settings=hook_settings)
+    rewrite = Rewrite(token=token, base_url=origin, hook_settings=dict(config.hook_settings))
+    return transport, rewrite
 
 
 async def _remote(config: ReplayConfig, stack: AsyncExitStack) -> RemoteTarget:

@@ -3,14 +3,12 @@
 In-process, the ASGI app is called directly (no sockets, no httpx on the delivery side), with
 its lifespan run once, so a replay costs what handling a delivery costs; the calls the service
 made or, in a dry run, intended come from the delivery it records on the request scope.
-For dry runs with no Rossum API at all, `offline_transport` answers the reads the service
-makes (the label list, from labels sideloaded in the recording) and refuses any other.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -19,10 +17,12 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from handlers.routing import Router
+from service.allowlist import Allowlist
 from service.app import create_app
 from service.delivery import SCOPE_KEY, Delivery
 from service.replay_diff import Observed
 from service.settings import Settings
+from service.state import ServiceState
 
 Headers = Sequence[tuple[str, str]]
 
@@ -50,6 +50,20 @@ class InProcessTarget:
 
     def __init__(self, app: Starlette, state: dict[str, Any], *, path: str = "/hooks") -> None:
         self._app, self._state, self._path = app, state, path
+        service: ServiceState = state["service"]
+        self._allowed = list(service.settings.allowed_base_urls)
+
+    def allow(self, origin: str) -> None:
+        """Let payloads name `origin` as their `base_url` from now on (offline replays)."""
+        if origin in self._allowed:
+            return
+        try:
+            allowlist = Allowlist([*self._allowed, origin])
+        except ValueError:
+            return  # not an origin the allowlist could ever hold: the delivery is refused
+        self._allowed.append(origin)
+        service: ServiceState = self._state["service"]
+        service.allowlist = allowlist
 
     async def send(self, headers: Headers, body: bytes) -> Observed:
         """Deliver one request in-process; return what the service answered and did."""
@@ -111,34 +125,3 @@ class RemoteTarget:
         """Deliver one request over HTTP; raise `httpx.HTTPError` if it cannot be sent."""
         response = await self._client.post(self._url, content=body, headers=list(headers))
         return Observed(response.status_code, decode_answer(response.content), None)
-
-
-def offline_transport(labels: Iterable[tuple[str, str]]) -> httpx.MockTransport:
-    """Return a transport standing in for a Rossum API that only answers the label list.
-
-    `labels` are `(name, url)` pairs; an organisation sees those under its own origin.
-    """
-    known = list(labels)
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        if request.method == "GET" and request.url.path.rstrip("/").endswith("/labels"):
-            origin = f"{request.url.scheme}://{request.url.netloc.decode()}/"
-            results = [
-                {"id": _tail_id(url), "url": url, "name": name}
-                for name, url in known
-                if url.startswith(origin)
-            ]
-            page = {"next": None, "previous": None, "total": len(results)}
-            return httpx.Response(200, json={"pagination": page, "results": results})
-        detail = (
-            f"replay without a Rossum API cannot answer {request.method} {request.url.path}; "
-            "replay with --api-url or --sandbox"
-        )
-        return httpx.Response(404, json={"detail": detail, "code": "not_found"})
-
-    return httpx.MockTransport(handle)
-
-
-def _tail_id(url: str) -> int | None:
-    tail = url.rstrip("/").rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else None

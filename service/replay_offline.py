@@ -44,6 +44,10 @@ class OfflineRossum:
             if name not in known:
                 known[name] = f"{origin}/api/v1/labels/{next(self._ids)}"
 
+    def add_label(self, origin: str, *, name: str, url: str) -> None:
+        """Make label `name` (at `url`) known to the organisation at `origin`."""
+        self._labels.setdefault(origin, {})[name] = url
+
     def labels(self, origin: str) -> dict[str, str]:
         """Return the label names and URLs known for `origin`."""
         return dict(self._labels.get(origin, {}))

@@ -81,7 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--report", type=Path, help="also write one JSON line per delivery here")
     out.add_argument("--no-progress", action="store_true", help="no progress bar on a TTY")
     out.add_argument(
-        "--log-level", default="warning", choices=["debug", "info", "warning", "error"]
+        "--log-level",
+        default="error",
+        choices=["debug", "info", "warning", "error"],
+        help="service log lines shown on stderr (default: %(default)s; refusals are warnings)",
     )
 
 

@@ -42,13 +42,21 @@ class Record:
 
     @property
     def event(self) -> str | None:
-        """Return the event name (e.g. `annotation_content`)."""
-        return _str_or_none(self.data.get("event"))
+        """Return the event name (e.g. `annotation_content`), from the body if refused."""
+        return self._identity("event")
 
     @property
     def action(self) -> str | None:
-        """Return the action name (e.g. `updated`)."""
-        return _str_or_none(self.data.get("action"))
+        """Return the action name (e.g. `updated`), from the body if refused."""
+        return self._identity("action")
+
+    def _identity(self, key: str) -> str | None:
+        # A refused delivery (bad signature) was never parsed: its body still names it.
+        value = self.data.get(key)
+        body = self.data.get("body")
+        if value is None and isinstance(body, Mapping):
+            value = body.get(key)
+        return _str_or_none(value)
 
     @property
     def annotation_id(self) -> int | None:

@@ -151,10 +151,12 @@ class Pulled:
     without_payload: int = 0
 
 
-async def pull(api: AsyncRossumAPIClient, filters: Mapping[str, Any]) -> Pulled:
+async def pull(
+    api: AsyncRossumAPIClient, filters: Mapping[str, Any], *, page_size: int = PAGE_SIZE
+) -> Pulled:
     """Read every matching hook log page; return the entries as recording lines."""
     pulled = Pulled()
-    async for log_entry in api.list_hook_logs(page_size=PAGE_SIZE, **filters):
+    async for log_entry in api.list_hook_logs(page_size=page_size, **filters):
         record = record_from_log(log_entry.model_dump())
         if record is None:
             pulled.without_payload += 1

@@ -51,12 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--url", help="a running service's hook URL instead of in-process")
     where.add_argument("--in-process", action="store_true", help="the default; for clarity")
     where.add_argument("--api-url", help="Rossum API the in-process service calls (the sandbox)")
-    where.add_argument("--sandbox", action="store_true", help="call an in-process sandbox API")
     where.add_argument(
         "--dry-run",
         action="store_true",
         help="write nothing: the client records the calls it would make and the report lists "
-        "them (with no --api-url/--sandbox, no API at all)",
+        "them (without --api-url, no API at all)",
     )
     creds = parser.add_argument_group("credentials")
     creds.add_argument("--secret", help="webhook secret to sign with (--url; default: env)")
@@ -127,7 +126,6 @@ def config_from(args: argparse.Namespace) -> ReplayConfig:
     return ReplayConfig(
         url=args.url,
         api_url=args.api_url,
-        sandbox=args.sandbox,
         dry_run=args.dry_run,
         secret=secret or None,
         token=args.token or env("ROSSUM_HOOKS_API_TOKEN"),

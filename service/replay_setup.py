@@ -1,11 +1,12 @@
 """Turn replay options into a target to send to and the rewrite its payloads need.
 
-Three in-process set-ups, none of which can write to a Rossum nobody named:
-- `--dry-run` alone: no API at all; reads get `offline_transport`'s answers, writes are only
+Two in-process set-ups, neither of which can write to a Rossum nobody named:
+- `--dry-run` alone: no API at all; reads get `OfflineRossum`'s answers, writes are only
   recorded by the client (`dry_run=True` is enforced inside the client);
 - `--api-url URL`: a running Rossum API (the sandbox); payloads' `base_url` is pointed there and
-  their token replaced by one valid there (`--token`, or a login);
-- `--sandbox`: the same with the sandbox app in-process (logged in as its demo user).
+  their token replaced by one valid there (`--token`, or a login). A `transport` given to
+  `open_target` reaches that API instead of the network: an in-process sandbox
+  (`httpx.ASGITransport(app=create_sandbox_app())`), as the tests and rule authors do.
 With `--url` the deliveries go to a running service instead, which decides where its calls go;
 `--dry-run` then only checks that the service says it runs in dry-run mode.
 """
@@ -29,9 +30,6 @@ from service.replay_payload import Record, Rewrite, accepted_origin
 from service.replay_targets import RemoteTarget, Target, in_process
 from service.settings import Settings
 
-SANDBOX_ORIGIN = "http://sandbox.replay"
-SANDBOX_USER = ("demo@example.com", "demo-password")
-
 
 class ReplayUsageError(Exception):
     """The options cannot run a replay (exit status 2); the message says what to change."""
@@ -43,7 +41,6 @@ class ReplayConfig:
 
     url: str | None = None
     api_url: str | None = None
-    sandbox: bool = False
     dry_run: bool = False
     secret: str | None = None
     token: str | None = None
@@ -55,16 +52,14 @@ class ReplayConfig:
 
     def check(self) -> None:
         """Raise `ReplayUsageError` for contradictory or unsafe combinations."""
-        if self.url and (self.api_url or self.sandbox or self.router):
+        if self.url and (self.api_url or self.router):
             raise ReplayUsageError(
                 "--url sends to a running service, which decides where its API calls go: "
-                "--api-url, --sandbox and --router only apply in-process"
+                "--api-url and --router only apply in-process"
             )
-        if self.api_url and self.sandbox:
-            raise ReplayUsageError("choose one of --api-url and --sandbox")
-        if not (self.url or self.api_url or self.sandbox or self.dry_run):
+        if not (self.url or self.api_url or self.dry_run):
             raise ReplayUsageError(
-                "in-process replay needs --dry-run (no API), --api-url URL or --sandbox, "
+                "in-process replay needs --dry-run (no API) or --api-url URL, "
                 "so that nothing is written to a Rossum you did not name"
             )
 
@@ -129,22 +124,10 @@ def _credentials(config: ReplayConfig) -> Token | UserCredentials:
         return Token(config.token)
     if config.username and config.password:
         return UserCredentials(config.username, config.password)
-    if config.sandbox:
-        return UserCredentials(*SANDBOX_USER)
     raise ReplayUsageError(
         "--api-url needs --token, or --username and --password "
         "(or ROSSUM_HOOKS_API_TOKEN / ROSSUM_HOOKS_API_USERNAME and _PASSWORD)"
     )
-
-
-@asynccontextmanager
-async def _sandbox_transport() -> AsyncIterator[httpx.AsyncBaseTransport]:
-    from sandbox.app import create_sandbox_app  # only a --sandbox replay needs it
-    from sandbox.settings import SandboxSettings
-
-    app = create_sandbox_app(SandboxSettings(rate_limit_per_s=0))
-    async with app.router.lifespan_context(app):
-        yield httpx.ASGITransport(app=app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,10 +156,10 @@ async def open_target(
             return
         router = load_router(config.router) if config.router else None
         secret = config.secret or secrets.token_hex(16)
-        if not (config.api_url or config.sandbox):
+        if not config.api_url:
             yield await _offline(config, stack, router=router, secret=secret)
             return
-        transport, rewrite = await _api_target(config, stack, transport)
+        rewrite = await _api_rewrite(config, transport)
         allowed = [rewrite.base_url] if rewrite.base_url else []
         settings = replay_settings(secret=secret, dry_run=config.dry_run, allowed=allowed)
         target = await stack.enter_async_context(
@@ -204,20 +187,12 @@ async def _offline(
     return Opened(target, Rewrite(hook_settings=dict(config.hook_settings)), secret, learn)
 
 
-async def _api_target(
-    config: ReplayConfig,
-    stack: AsyncExitStack,
-    transport: httpx.AsyncBaseTransport | None,
-) -> tuple[httpx.AsyncBaseTransport | None, Rewrite]:
-    if config.sandbox:
-        transport = await stack.enter_async_context(_sandbox_transport())
-        origin = SANDBOX_ORIGIN
-    else:
-        assert config.api_url is not None
-        origin = origin_of(config.api_url)
+async def _api_rewrite(config: ReplayConfig, transport: httpx.AsyncBaseTransport | None) -> Rewrite:
+    """Log in to `--api-url` (unless given a token) and point payloads there."""
+    assert config.api_url is not None
+    origin = origin_of(config.api_url)
     token = await _login(f"{origin}/api/v1", _credentials(config), transport)
-    rewrite = Rewrite(token=token, base_url=origin, hook_settings=dict(config.hook_settings))
-    return transport, rewrite
+    return Rewrite(token=token, base_url=origin, hook_settings=dict(config.hook_settings))
 
 
 async def _remote(config: ReplayConfig, stack: AsyncExitStack) -> RemoteTarget:

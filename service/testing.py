@@ -19,8 +19,10 @@ Enable in the root `conftest.py` (the pure event fixtures come from `handlers.te
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -119,6 +121,7 @@ class HookService:
     sandbox_http: httpx.AsyncClient  # talks to the sandbox (its sandbox-only endpoints)
     hook: dict[str, Any]
     settings: Settings
+    state: Mapping[str, Any]  # the service's lifespan state (`service`, `recorder`)
 
     async def import_document(self, **request: Any) -> dict[str, Any]:
         """Import a document into the demo queue; return its annotation once delivered."""
@@ -127,6 +130,14 @@ class HookService:
         response.raise_for_status()
         annotation: dict[str, Any] = response.json()
         return annotation
+
+    async def finish_recording(self) -> Path:
+        """Write out what the recorder holds and stop it; return the recording's path."""
+        recorder = self.state.get("recorder")
+        if recorder is None or self.settings.record_path is None:
+            raise RuntimeError("no recording: set record_path in hook_service_settings")
+        await asyncio.to_thread(recorder.close)
+        return self.settings.record_path
 
     async def deliveries(self) -> list[dict[str, Any]]:
         """Return the sandbox's delivery records, once no delivery is running."""
@@ -197,6 +208,6 @@ async def hook_service(
         transport = httpx.ASGITransport(app=asgi)
         async with httpx.AsyncClient(transport=transport, base_url=SERVICE_URL) as http:
             try:
-                yield HookService(app, http, sandbox_http, hook, settings)
+                yield HookService(app, http, sandbox_http, hook, settings, state or {})
             finally:
                 sandbox.state.relay.app = None

@@ -40,7 +40,7 @@ from handlers.rules import router
 from handlers.signature import signature_headers
 from handlers.testing import TIMESTAMP, content_payload, encode, status_payload
 from service.logging import configure_logging
-from service.replay import Recording, replay_file
+from service.replay_engine import Recording, replay_file
 from service.replay_offline import OfflineRossum
 from service.replay_payload import Selection
 from service.replay_setup import ReplayConfig, replay_settings

@@ -18,28 +18,17 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import httpx
-from pydantic_core import from_json
 
 from client import RossumError
 from service.logging import configure_logging
-from service.progress import ProgressBar
-from service.replay_diff import Observed, compare
-from service.replay_payload import (
-    Record,
-    RecordingError,
-    Rewrite,
-    Selection,
-    build_request,
-    parse_records,
-)
-from service.replay_report import Result, Tally, render_result, render_summary, result_json
-from service.replay_setup import ReplayConfig, ReplayUsageError, open_target
-from service.replay_targets import Target
+from service.replay_engine import Recording, replay_file
+from service.replay_payload import RecordingError, Selection
+from service.replay_setup import ReplayConfig, ReplayUsageError
 
 EXIT_SAME, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
@@ -47,21 +36,7 @@ EXIT_SAME, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the `replay` options to `parser`."""
     parser.add_argument("file", help="recording to replay (JSONL); '-' reads standard input")
-    where = parser.add_argument_group("where deliveries go (default: the service in-process)")
-    where.add_argument("--url", help="a running service's hook URL instead of in-process")
-    where.add_argument("--in-process", action="store_true", help="the default; for clarity")
-    where.add_argument("--api-url", help="Rossum API the in-process service calls (the sandbox)")
-    where.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="write nothing: the client records the calls it would make and the report lists "
-        "them (without --api-url, no API at all)",
-    )
-    creds = parser.add_argument_group("credentials")
-    creds.add_argument("--secret", help="webhook secret to sign with (--url; default: env)")
-    creds.add_argument("--token", help="API token replacing the recorded (redacted) one")
-    creds.add_argument("--username", help="log in to --api-url as this user")
-    creds.add_argument("--password", help="password of --username (better: the env variable)")
+    _add_target_arguments(parser)
     rules = parser.add_argument_group("rules")
     rules.add_argument(
         "--hook-setting",
@@ -85,6 +60,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["debug", "info", "warning", "error"],
         help="service log lines shown on stderr (default: %(default)s; refusals are warnings)",
     )
+
+
+def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where deliveries go (default: the service in-process)")
+    where.add_argument("--url", help="a running service's hook URL instead of in-process")
+    where.add_argument("--in-process", action="store_true", help="the default; for clarity")
+    where.add_argument("--api-url", help="Rossum API the in-process service calls (the sandbox)")
+    where.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write nothing: the client records the calls it would make and the report lists "
+        "them (without --api-url, no API at all)",
+    )
+    creds = parser.add_argument_group("credentials")
+    creds.add_argument("--secret", help="webhook secret to sign with (--url; default: env)")
+    creds.add_argument("--token", help="API token replacing the recorded (redacted) one")
+    creds.add_argument("--username", help="log in to --api-url as this user")
+    creds.add_argument("--password", help="password of --username (better: the env variable)")
 
 
 def _split(values: Iterable[str]) -> frozenset[str]:
@@ -134,120 +127,6 @@ def config_from(args: argparse.Namespace) -> ReplayConfig:
         hook_settings=parse_hook_settings(args.hook_setting),
         router=args.router,
     )
-
-
-class Recording:
-    """The lines of a recording file (read twice: once to prepare, once to replay)."""
-
-    def __init__(self, source: str, *, stdin: TextIO | None = None) -> None:
-        self._path = None if source == "-" else Path(source)
-        self._kept: list[str] | None = None
-        if self._path is None:
-            self._kept = (stdin or sys.stdin).read().splitlines()
-        elif not self._path.is_file():
-            raise ReplayUsageError(f"no recording at {source}")
-
-    def lines(self) -> Iterator[str]:
-        """Yield the recording's lines."""
-        if self._kept is not None:
-            yield from self._kept
-            return
-        assert self._path is not None
-        with self._path.open(encoding="utf-8") as file:
-            yield from file
-
-    def records(self) -> Iterator[Record]:
-        """Yield the recording's records (raise `RecordingError` on a bad line)."""
-        return parse_records(self.lines(), loads=from_json)
-
-
-def count_lines(recording: Recording) -> int:
-    """Return the number of non-blank lines (the progress bar's total)."""
-    return sum(1 for line in recording.lines() if line.strip())
-
-
-async def replay_records(
-    records: Iterable[Record],
-    target: Target,
-    *,
-    rewrite: Rewrite,
-    secret: str | None,
-    selection: Selection | None = None,
-    emit: Callable[[Result], None] = lambda result: None,
-    progress: ProgressBar | None = None,
-    before_send: Callable[[Record], None] | None = None,
-) -> Tally:
-    """Send each selected record to `target`, compare the answers, emit each result."""
-    tally, selection = Tally(), selection or Selection()
-    for record in records:
-        if not selection.matches(record):
-            tally.filtered += 1
-            continue
-        if not record.replayable:
-            tally.unreplayable += 1
-            continue
-        if before_send is not None:
-            before_send(record)
-        headers, body = build_request(record, rewrite, secret=secret)
-        observed = await target.send(headers, body)
-        result = Result(record, observed, compare(Observed.from_record(record.data), observed))
-        tally.add(result)
-        emit(result)
-        if progress is not None:
-            progress.advance()
-    return tally
-
-
-class Printer:
-    """Write each result's report lines (and JSON line, with `--report`) as it arrives."""
-
-    def __init__(self, out: TextIO, *, dry_run: bool, verbose: bool, report: TextIO | None):
-        self._out, self._dry_run, self._verbose, self._report = out, dry_run, verbose, report
-
-    def __call__(self, result: Result) -> None:
-        lines = render_result(result, dry_run=self._dry_run, verbose=self._verbose)
-        if lines:
-            self._out.write("\n".join(lines) + "\n")
-        if self._report is not None:
-            self._report.write(json.dumps(result_json(result), default=str) + "\n")
-
-
-async def replay_file(
-    config: ReplayConfig,
-    recording: Recording,
-    *,
-    selection: Selection,
-    out: TextIO,
-    verbose: bool = False,
-    report: TextIO | None = None,
-    progress_stream: TextIO | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> Tally:
-    """Replay a recording as configured, writing the report to `out`; return the counts.
-
-    `transport` stands in for the network to `--api-url` (an in-process sandbox in tests).
-    """
-    bar = None
-    if progress_stream is not None and progress_stream.isatty():
-        bar = ProgressBar(total=count_lines(recording), stream=progress_stream, enabled=True)
-    printer = Printer(out, dry_run=config.dry_run, verbose=verbose, report=report)
-    async with open_target(config, transport=transport) as opened:
-        try:
-            tally = await replay_records(
-                recording.records(),
-                opened.target,
-                rewrite=opened.rewrite,
-                secret=opened.secret,
-                selection=selection,
-                emit=printer,
-                progress=bar,
-                before_send=opened.before_send,
-            )
-        finally:
-            if bar is not None:
-                bar.close()
-    out.write("\n".join(render_summary(tally, dry_run=config.dry_run)) + "\n")
-    return tally
 
 
 def run(args: argparse.Namespace) -> int:

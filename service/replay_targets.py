@@ -67,22 +67,7 @@ class InProcessTarget:
 
     async def send(self, headers: Headers, body: bytes) -> Observed:
         """Deliver one request in-process; return what the service answered and did."""
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": self._path,
-            "raw_path": self._path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-            + [(b"content-length", str(len(body)).encode())],
-            "client": ("127.0.0.1", 0),
-            "server": ("replay", 80),
-            "state": dict(self._state),
-        }
+        scope = self._scope(headers, len(body))
         messages = iter([{"type": "http.request", "body": body, "more_body": False}])
         status: list[int] = []
         chunks: list[bytes] = []
@@ -100,6 +85,24 @@ class InProcessTarget:
         delivery = scope.get(SCOPE_KEY)
         calls = list(delivery.calls) if isinstance(delivery, Delivery) else None
         return Observed(status[0] if status else None, decode_answer(b"".join(chunks)), calls)
+
+    def _scope(self, headers: Headers, length: int) -> dict[str, Any]:
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": self._path,
+            "raw_path": self._path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [*raw, (b"content-length", str(length).encode())],
+            "client": ("127.0.0.1", 0),
+            "server": ("replay", 80),
+            "state": dict(self._state),
+        }
 
 
 @asynccontextmanager

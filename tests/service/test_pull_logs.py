@@ -19,7 +19,7 @@ from client import AsyncRossumAPIClient
 from service import testing
 from service.cli import build_parser, main
 from service.pull_logs import fetch, parse_moment, pull, record_from_log, write_records
-from service.replay import Recording, replay_file
+from service.replay_engine import Recording, replay_file
 from service.replay_payload import Selection
 from service.replay_setup import ReplayConfig
 from service.testing import DEMO_USER, SANDBOX_URL, HookService, sandbox_transport

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from service.app import create_app
-from service.replay import Recording, replay_records
+from service.replay_engine import Recording, replay_records
 from service.replay_payload import Rewrite
 from service.replay_setup import ReplayUsageError, _check_remote_dry_run, replay_settings
 from service.replay_targets import RemoteTarget

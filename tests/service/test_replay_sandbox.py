@@ -11,7 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from service import testing
-from service.replay import Recording, replay_file
+from service.replay_engine import Recording, replay_file
 from service.replay_payload import Selection
 from service.replay_report import Tally
 from service.replay_setup import ReplayConfig

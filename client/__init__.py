@@ -12,7 +12,7 @@ from __future__ import annotations
 from client._api_uploads import ExportFileFormats
 from client._auth import Token, UserCredentials
 from client._client import AsyncRossumAPIClient
-from client._core import DryRunCall
+from client._dry_run import DryRunCall
 from client._errors import (
     APIError,
     AuthenticationError,

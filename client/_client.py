@@ -1,97 +1,37 @@
-"""The asynchronous Rossum API client: the send loop, and every API method as a one-liner.
+"""The asynchronous Rossum API client: the I/O shell around the shared plans and core.
 
-Send path, one concern per layer: public method -> plan (`client._api_*`) -> `_run` (flows) ->
-`_send` (dry run, deadline) -> `_attempts` (auth, in-flight limit, rate gate, retry) -> httpx.
+Send path, one concern per layer: public method (`client._methods`) -> plan (`client._api_*`)
+-> `_run` (flows) -> `_send` (dry run, deadline) -> `_attempts` (auth, retry) -> `_send_once`
+(in-flight limit, rate gate) -> httpx.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import structlog
 
-from client import _api_annotations as ann
-from client import _api_labels as lab
-from client import _api_objects as obj
-from client import _api_uploads as upl
-from client._auth import AsyncTokenKeeper, Credentials, token_from_login
-from client._core import (
-    SAFE_METHODS,
-    USER_AGENT,
-    ClientCore,
-    Deserializer,
-    ResponsePostProcessor,
-    as_method,
-    make_timeout,
-    transport_error,
-)
-from client._errors import (
-    AuthenticationError,
-    DeadlineExceeded,
-    DryRunRefused,
-    InvalidResponse,
-    RossumError,
-)
+from client._auth import AsyncTokenKeeper, Credentials
+from client._core import ClientCore, ResponsePostProcessor, http_options
+from client._decoding import Deserializer
+from client._dry_run import SAFE_METHODS
+from client._errors import DeadlineExceeded, DryRunRefused, RossumError, transport_error
+from client._methods import ApiMethods
 from client._pagination import Page, aiter_listing
-from client._plans import (
-    Build,
-    Call,
-    Gather,
-    Listing,
-    Op,
-    ReadFiles,
-    Sleep,
-    Step,
-    Stream,
-    query_params,
-)
+from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
 
 log = structlog.get_logger()
-P = ParamSpec("P")
 T = TypeVar("T")
+Attempt = tuple[httpx.Response | None, Exception | None]
 
 
-def _coro(
-    op: Callable[Concatenate[str, P], Op[T]],
-) -> Callable[Concatenate[AsyncRossumAPIClient, P], Coroutine[Any, Any, T]]:
-    async def method(self: AsyncRossumAPIClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._run(op(self.base_url, *args, **kwargs))
-
-    as_method(method, op)
-    return method
-
-
-def _list(
-    op: Callable[Concatenate[str, P], Listing[T]],
-) -> Callable[Concatenate[AsyncRossumAPIClient, P], AsyncIterator[T]]:
-    def method(
-        self: AsyncRossumAPIClient, /, *args: P.args, **kwargs: P.kwargs
-    ) -> AsyncIterator[T]:
-        return self._iterate(op(self.base_url, *args, **kwargs))
-
-    as_method(method, op)
-    return method
-
-
-def _bytes(
-    op: Callable[Concatenate[str, P], Stream],
-) -> Callable[Concatenate[AsyncRossumAPIClient, P], AsyncIterator[bytes]]:
-    def method(
-        self: AsyncRossumAPIClient, /, *args: P.args, **kwargs: P.kwargs
-    ) -> AsyncIterator[bytes]:
-        return self._stream(op(self.base_url, *args, **kwargs))
-
-    as_method(method, op)
-    return method
-
-
-class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
+class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
     """Asynchronous Rossum API client, a drop-in for `rossum_api.AsyncRossumAPIClient`.
 
     `base_url` includes `/api/v1`. `timeout` (seconds or `httpx.Timeout`; None means the
@@ -102,7 +42,9 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
     and waits included. `transport`/`http_client` inject httpx plumbing (respx, the sandbox);
     an injected `http_client` is not closed by `aclose()`. With `dry_run=True` only GET/HEAD/
     OPTIONS are sent; others are recorded in `dry_run_calls` and answered with a synthetic
-    success. `sleep` and `clock` are for tests.
+    success. The per-request `rossum.request` debug event is built only if structlog had
+    DEBUG enabled when the client was made. `retry_policy`, `sleep` and `clock` replace the
+    retry knobs, `asyncio.sleep` and `time.monotonic` (tests use them to never really wait).
     """
 
     def __init__(
@@ -140,21 +82,13 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
             retry_policy=retry_policy,
             clock=clock,
         )
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = asyncio.sleep if sleep is None else sleep
         self._slots = asyncio.Semaphore(max_in_flight_requests)
         if http_client is not None:
             self._http, self._owns_http = http_client, False
         else:
-            limits = httpx.Limits(
-                max_connections=max_in_flight_requests,
-                max_keepalive_connections=max_in_flight_requests,
-            )
-            self._http = httpx.AsyncClient(
-                timeout=make_timeout(timeout),
-                transport=transport,
-                limits=limits,
-                headers={"User-Agent": USER_AGENT},
-            )
+            options = http_options(timeout, max_in_flight_requests)
+            self._http = httpx.AsyncClient(transport=transport, **options)
 
     def _new_keeper(self, credentials: Credentials) -> AsyncTokenKeeper:
         return AsyncTokenKeeper(credentials)
@@ -168,7 +102,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
     ) -> AsyncRossumAPIClient:
         """Return a cheap client sharing this one's pool and limits, with its own token.
 
-        The derived client keeps its own `dry_run_calls`; closing it leaves the pool open.
+        No httpx client is built. The derived client records its own `dry_run_calls`
+        (one delivery's calls); closing it leaves the shared pool open.
         """
         return self._derived(base_url, credentials, dry_run)
 
@@ -188,16 +123,11 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
     ) -> None:
         await self.aclose()
 
-    # ---- token management ------------------------------------------------------------------
-
     async def get_token(self, refresh: bool = False) -> str:
         """Return the current token, logging in first if there is none or `refresh` is set."""
         keeper = self._keeper
         if refresh or keeper.token is None:
-            if not keeper.refreshable:
-                raise AuthenticationError(
-                    None, "a Token cannot be refreshed; use UserCredentials", "cannot_refresh"
-                )
+            self._check_refreshable()
             await keeper.refresh(keeper.generation, self._login)
         assert keeper.token is not None
         return keeper.token
@@ -208,49 +138,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
             await self._keeper.refresh(self._keeper.generation, self._login)
 
     async def _login(self) -> str:
-        reason = "initial" if self._keeper.token is None else "expired"
-        log.info("rossum.relogin", base_url=self.base_url, reason=reason)
-        kwargs = {"data": self._keeper.login_form()}
-        url = self._prefix + "auth/login"
-        response = await self._attempts("POST", url, kwargs, idempotent=True, auth=False)
-        try:
-            return token_from_login(response)
-        except ValueError as exc:
-            raise InvalidResponse(f"{url}: login answer carries no token") from exc
-
-    # ---- generic requests ------------------------------------------------------------------
-
-    async def request(
-        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        """Send a request to any endpoint (relative to `base_url`); return the raw answer."""
-        return await self._send(method.upper(), url, kwargs, idempotent)
-
-    async def request_json(
-        self, method: str, url: str, *, idempotent: bool | None = None, **kwargs: Any
-    ) -> Any:
-        """Send a request to any endpoint; return its decoded JSON (`{}` for no content)."""
-        return self._json(await self._send(method.upper(), url, kwargs, idempotent))
-
-    def request_paginated(
-        self,
-        url: str,
-        ordering: Sequence[str] = (),
-        sideloads: Sequence[str] = (),
-        content_schema_ids: Sequence[str] = (),
-        method: str = "GET",
-        max_pages: int | None = None,
-        json: Any = None,
-        *,
-        page_numbers: bool = False,
-        **filters: Any,
-    ) -> AsyncIterator[Any]:
-        """Iterate over the results of any paginated endpoint, as plain dicts."""
-        params = query_params(ordering, sideloads, content_schema_ids, filters)
-        plan: Listing[Any] = Listing(
-            url, None, params, method.upper(), json, tuple(sideloads), page_numbers, None, max_pages
-        )
-        return self._iterate(plan)
+        url, kwargs = self._login_request()
+        return self._token_from(await self._attempts("POST", url, kwargs, True, auth=False))
 
     # ---- the send path ---------------------------------------------------------------------
 
@@ -261,12 +150,10 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
         if self.dry_run and method not in SAFE_METHODS:
             return self._dry_run_answer(method, url, kwargs)
         if self._deadline is None:
-            return await self._attempts(method, url, kwargs, idempotent, same_origin=same_origin)
+            return await self._attempts(method, url, kwargs, idempotent, auth=same_origin)
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._attempts(
-                    method, url, kwargs, idempotent, same_origin=same_origin
-                )
+                return await self._attempts(method, url, kwargs, idempotent, auth=same_origin)
         except TimeoutError as exc:
             message = f"no answer within the {self._deadline} s deadline"
             raise DeadlineExceeded(message, method=method, url=url) from exc
@@ -278,30 +165,17 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
         kwargs: Mapping[str, Any],
         idempotent: bool | None,
         *,
-        same_origin: bool = True,
-        auth: bool = True,
+        auth: bool,
     ) -> httpx.Response:
         started = self._clock()
         deadline_at = None if self._deadline is None else started + self._deadline
-        auth = auth and same_origin  # the token never leaves base_url's origin
         relogged = not (auth and self._keeper.refreshable)
         attempt = 0
         while True:
             request, generation = await self._prepare(method, url, kwargs, auth)
-            cause: Exception | None = None
-            response: httpx.Response | None = None
-            try:
-                async with self._slots:
-                    if self._gate is not None:
-                        await self._throttle()
-                    response = await self._http.send(request)
-            except httpx.HTTPError as exc:
-                cause = exc
-            else:
-                if self._post_process is not None:
-                    self._post_process(response)
-                if self._debug:
-                    self._log_request(method, url, response.status_code, started)
+            response, cause = await self._send_once(request)
+            if response is not None:
+                self._observe(response, method, url, started)
                 if response.status_code < 400:
                     return response
                 if response.status_code == 401 and not relogged:
@@ -309,28 +183,36 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
                     await self._keeper.refresh(generation, self._login)
                     continue
             attempt += 1
-            await self._recover(
+            outcome = self._retry_wait(
                 method, url, attempt, started, deadline_at, idempotent, response, cause
             )
+            if isinstance(outcome, RossumError):
+                raise outcome from cause
+            await self._sleep(outcome)
+
+    async def _send_once(self, request: httpx.Request) -> Attempt:
+        """Send one attempt holding an in-flight slot (never across a backoff sleep)."""
+        try:
+            async with self._slots:
+                if self._gate is not None:
+                    wait = self._gate.reserve(self._clock())
+                    if wait > 0:
+                        await self._sleep(wait)
+                return await self._http.send(request), None
+        except httpx.HTTPError as exc:
+            return None, exc
 
     async def _prepare(
         self, method: str, url: str, kwargs: Mapping[str, Any], auth: bool
     ) -> tuple[httpx.Request, int]:
-        try:
-            request = self._http.build_request(method, url, **kwargs)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"invalid URL {url!r}: {exc}") from exc
-        generation = self._keeper.generation
-        if auth:
-            header = self._keeper.header or await self._keeper.refresh(generation, self._login)
+        request = self._build_request(method, url, kwargs)
+        keeper = self._keeper
+        if auth and keeper.header is None:
+            await keeper.refresh(keeper.generation, self._login)
+        generation, header = keeper.generation, keeper.header
+        if auth and header is not None:
             request.headers["Authorization"] = header
         return request, generation
-
-    async def _throttle(self) -> None:
-        assert self._gate is not None
-        wait = self._gate.reserve(self._clock())
-        if wait > 0:
-            await self._sleep(wait)
 
     # ---- running plans ---------------------------------------------------------------------
 
@@ -369,9 +251,7 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
 
     def _iterate(self, listing: Listing[T]) -> AsyncIterator[T]:
         async def fetch(url: str, params: Mapping[str, Any] | None) -> Page:
-            kwargs: dict[str, Any] = {} if params is None else {"params": params}
-            if listing.json is not None:
-                kwargs["json"] = listing.json
+            kwargs = self._page_kwargs(listing, params)
             response = await self._send(listing.method, url, kwargs, listing.idempotent)
             return self._decode_page(listing, response)
 
@@ -389,7 +269,7 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
             request, generation = await self._prepare(method, url, kwargs, same_origin)
             failed: httpx.Response | None = None
             cause: Exception | None = None
-            async with self._slots:
+            async with self._slots:  # held while the consumer reads the stream
                 try:
                     response = await self._http.send(request, stream=True)
                 except httpx.HTTPError as exc:
@@ -415,125 +295,7 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper]):
                 await self._keeper.refresh(generation, self._login)
                 continue
             attempt += 1
-            await self._recover(method, url, attempt, started, None, None, failed, cause)
-
-    async def _recover(
-        self,
-        method: str,
-        url: str,
-        attempt: int,
-        started: float,
-        deadline_at: float | None,
-        idempotent: bool | None,
-        response: httpx.Response | None,
-        cause: Exception | None,
-    ) -> None:
-        """Wait before the next attempt, or raise the error if there is none."""
-        outcome = self._retry_wait(
-            method=method,
-            url=url,
-            attempt=attempt,
-            started=started,
-            deadline_at=deadline_at,
-            idempotent=idempotent,
-            response=response,
-            exc=cause,
-        )
-        if isinstance(outcome, RossumError):
-            raise outcome from cause
-        await self._sleep(outcome)
-
-    # ---- the API, one line per method (plans in client._api_*) ----------------------------
-
-    list_annotations = _list(ann.list_annotations)
-    search_for_annotations = _list(ann.search_for_annotations)
-    retrieve_annotation = _coro(ann.retrieve_annotation)
-    poll_annotation = _coro(ann.poll_annotation)
-    poll_annotation_until_imported = _coro(ann.poll_annotation_until_imported)
-    start_annotation = _coro(ann.start_annotation)
-    update_annotation = _coro(ann.update_annotation)
-    update_part_annotation = _coro(ann.update_part_annotation)
-    bulk_update_annotation_data = _coro(ann.bulk_update_annotation_data)
-    retrieve_annotation_content = _coro(ann.retrieve_annotation_content)
-    confirm_annotation = _coro(ann.confirm_annotation)
-    create_new_annotation = _coro(ann.create_new_annotation)
-    delete_annotation = _coro(ann.delete_annotation)
-    cancel_annotation = _coro(ann.cancel_annotation)
-    postpone_annotation = _coro(ann.postpone_annotation)
-    reject_annotation = _coro(ann.reject_annotation)
-    switch_annotation_queue = _coro(ann.switch_annotation_queue)
-    retrieve_document = _coro(ann.retrieve_document)
-    retrieve_document_content = _coro(ann.retrieve_document_content)
-    create_new_document = _coro(ann.create_new_document)
-    list_document_relations = _list(ann.list_document_relations)
-    retrieve_document_relation = _coro(ann.retrieve_document_relation)
-    create_new_document_relation = _coro(ann.create_new_document_relation)
-    update_document_relation = _coro(ann.update_document_relation)
-    update_part_document_relation = _coro(ann.update_part_document_relation)
-    delete_document_relation = _coro(ann.delete_document_relation)
-    list_relations = _list(ann.list_relations)
-    create_new_relation = _coro(ann.create_new_relation)
-    upload_document = _coro(upl.upload_document)
-    import_document = _coro(upl.import_document)
-    upload_and_wait_until_imported = _coro(upl.upload_and_wait_until_imported)
-    retrieve_upload = _coro(upl.retrieve_upload)
-    retrieve_task = _coro(upl.retrieve_task)
-    poll_task = _coro(upl.poll_task)
-    poll_task_until_succeeded = _coro(upl.poll_task_until_succeeded)
-    export_annotations_to_json = _list(upl.export_annotations_to_json)
-    export_annotations_to_file = _bytes(upl.export_annotations_to_file)
-    import_email = _coro(upl.import_email)
-    list_queues = _list(obj.list_queues)
-    retrieve_queue = _coro(obj.retrieve_queue)
-    create_new_queue = _coro(obj.create_new_queue)
-    update_queue = _coro(obj.update_queue)
-    update_part_queue = _coro(obj.update_part_queue)
-    delete_queue = _coro(obj.delete_queue)
-    list_organizations = _list(obj.list_organizations)
-    retrieve_organization = _coro(obj.retrieve_organization)
-    retrieve_own_organization = _coro(obj.retrieve_own_organization)
-    retrieve_my_organization = _coro(obj.retrieve_my_organization)
-    list_schemas = _list(obj.list_schemas)
-    retrieve_schema = _coro(obj.retrieve_schema)
-    create_new_schema = _coro(obj.create_new_schema)
-    update_schema = _coro(obj.update_schema)
-    update_part_schema = _coro(obj.update_part_schema)
-    delete_schema = _coro(obj.delete_schema)
-    list_users = _list(obj.list_users)
-    retrieve_user = _coro(obj.retrieve_user)
-    create_new_user = _coro(obj.create_new_user)
-    update_user = _coro(obj.update_user)
-    update_part_user = _coro(obj.update_part_user)
-    list_user_roles = _list(obj.list_user_roles)
-    list_workspaces = _list(obj.list_workspaces)
-    retrieve_workspace = _coro(obj.retrieve_workspace)
-    create_new_workspace = _coro(obj.create_new_workspace)
-    update_workspace = _coro(obj.update_workspace)
-    update_part_workspace = _coro(obj.update_part_workspace)
-    delete_workspace = _coro(obj.delete_workspace)
-    create_new_inbox = _coro(obj.create_new_inbox)
-    retrieve_email = _coro(obj.retrieve_email)
-    list_email_templates = _list(obj.list_email_templates)
-    retrieve_email_template = _coro(obj.retrieve_email_template)
-    create_new_email_template = _coro(obj.create_new_email_template)
-    list_connectors = _list(obj.list_connectors)
-    retrieve_connector = _coro(obj.retrieve_connector)
-    create_new_connector = _coro(obj.create_new_connector)
-    list_hooks = _list(obj.list_hooks)
-    retrieve_hook = _coro(obj.retrieve_hook)
-    create_new_hook = _coro(obj.create_new_hook)
-    update_part_hook = _coro(obj.update_part_hook)
-    delete_hook = _coro(obj.delete_hook)
-    list_hook_logs = _list(obj.list_hook_logs)
-    list_rules = _list(obj.list_rules)
-    retrieve_rule = _coro(obj.retrieve_rule)
-    create_new_rule = _coro(obj.create_new_rule)
-    update_part_rule = _coro(obj.update_part_rule)
-    delete_rule = _coro(obj.delete_rule)
-    list_labels = _list(lab.list_labels)
-    retrieve_label = _coro(lab.retrieve_label)
-    create_new_label = _coro(lab.create_new_label)
-    update_label = _coro(lab.update_label)
-    update_part_label = _coro(lab.update_part_label)
-    delete_label = _coro(lab.delete_label)
-    apply_labels = _coro(lab.apply_labels)
+            outcome = self._retry_wait(method, url, attempt, started, None, None, failed, cause)
+            if isinstance(outcome, RossumError):
+                raise outcome from cause
+            await self._sleep(outcome)

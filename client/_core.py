@@ -1,62 +1,45 @@
 """State and pure logic shared by the async and the sync client.
 
-Everything here is free of I/O: URL resolution and token scope, answer decoding, error
-translation, the retry verdict, dry-run answers and derived-client copies. The two clients add
-only their send loops (`await` or not) on top.
+Nothing here performs I/O: configuration, URL resolution and token scope, dry-run answers,
+the retry verdict, login requests, logging of answers and derived-client copies. The two
+clients add only their send loops (`await` or not) on top.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import functools
-import inspect
 import itertools
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
 import structlog
-from pydantic import ValidationError
 
-from client._auth import Credentials, TokenState
+from client._auth import Credentials, TokenState, token_from_login
+from client._decoding import Deserializer, build, decode_call, decode_json, decode_page
+from client._dry_run import DryRunCall, synthetic_response
 from client._errors import (
-    APIError,
+    AuthenticationError,
     InvalidResponse,
-    RateLimited,
     RossumError,
-    Timeout,
-    TransportError,
-    error_class,
+    api_error,
+    classify,
+    transport_error,
 )
-from client._pagination import Page, embed_sideloads, page_from_json, typed_page
+from client._pagination import Page
 from client._plans import Call, Listing
 from client._resources import Resource
 from client._retry import ErrorKind, RetryPolicy, parse_retry_after
 
 log = structlog.get_logger()
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT = "rossum-hooks-client/0.1"
-Deserializer = Callable[[Resource[Any], Any], Any]
 ResponsePostProcessor = Callable[[httpx.Response], Any]
 K = TypeVar("K", bound=TokenState)
-
-
-@dataclass(frozen=True, slots=True)
-class DryRunCall:
-    """An unsafe request a dry-run client did not send."""
-
-    method: str
-    url: str
-    json: Any = None
-    params: Mapping[str, Any] | None = None
 
 
 class RateGate:
@@ -83,63 +66,15 @@ def make_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    return httpx.Timeout(float(timeout), connect=min(float(timeout), DEFAULT_TIMEOUT.connect or 5))
+    seconds = float(timeout)
+    return httpx.Timeout(seconds, connect=min(seconds, DEFAULT_TIMEOUT.connect or 5.0))
 
 
-def classify(exc: Exception) -> ErrorKind:
-    """Tell whether a failed request surely never reached the server, or may have."""
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "connect"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
-        return "fatal"
-    if isinstance(exc, httpx.TransportError):
-        return "transport"
-    return "fatal"
-
-
-def transport_error(exc: Exception, method: str, url: str) -> TransportError:
-    """Translate an httpx failure into our error (to be raised `from exc`)."""
-    kind = Timeout if isinstance(exc, httpx.TimeoutException) else TransportError
-    return kind(f"{type(exc).__name__}: {exc}", method=method, url=url)
-
-
-def api_error(
-    response: httpx.Response, method: str, url: str, retry_after: float | None = None
-) -> APIError:
-    """Build the typed error of an error answer, with its parsed `{"detail", "code"}`."""
-    body: Any = None
-    with contextlib.suppress(ValueError):
-        body = response.json()
-    if isinstance(body, Mapping):
-        detail = str(body.get("detail") or response.reason_phrase)
-        code = body.get("code")
-    else:
-        detail = response.text[:200] or response.reason_phrase
-        code = None
-    status = response.status_code
-    kwargs: dict[str, Any] = {"method": method, "url": url, "body": body}
-    kwargs["headers"] = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
-    if status == 429:
-        return RateLimited(status, detail, code, retry_after=retry_after, **kwargs)
-    return error_class(status)(status, detail, code, **kwargs)
-
-
-def synthetic_answer(
-    method: str, path: str, body: Any, prefix: str, fake_id: int
-) -> tuple[int, Any]:
-    """Return the status and JSON a dry run answers instead of sending an unsafe request."""
-    segments = path.split("?", 1)[0].strip("/").split("/")
-    echo = dict(body) if isinstance(body, Mapping) else {}
-    if method == "DELETE":
-        return 204, None
-    if method == "POST" and len(segments) == 1:  # a create: echo with a fake id and URL
-        return 201, {**echo, "id": fake_id, "url": f"{prefix}{segments[0]}/{fake_id}"}
-    if method in ("PUT", "PATCH"):
-        last = segments[-1]
-        return 200, {**echo, "id": int(last) if last.isdigit() else None, "url": prefix + path}
-    return 204, None
+def http_options(timeout: float | httpx.Timeout | None, in_flight: int) -> dict[str, Any]:
+    """Return the httpx client options: timeouts, a pool sized to the in-flight limit."""
+    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+    headers = {"User-Agent": USER_AGENT}
+    return {"timeout": make_timeout(timeout), "limits": limits, "headers": headers}
 
 
 def _debug_enabled() -> bool:
@@ -151,6 +86,7 @@ class ClientCore(Generic[K]):
     """Configuration, token scope, decoding and retry verdicts common to both clients."""
 
     _keeper: K
+    _http: Any
 
     def __init__(
         self,
@@ -175,7 +111,7 @@ class ClientCore(Generic[K]):
         )
         self._gate = None if max_requests_per_second is None else RateGate(max_requests_per_second)
         self._deadline = deadline
-        self._clock = clock or time.monotonic
+        self._clock = time.monotonic if clock is None else clock
         self._debug = _debug_enabled()
         self._owns_http = True
         self.dry_run = dry_run
@@ -206,56 +142,84 @@ class ClientCore(Generic[K]):
         child._fake_ids = itertools.count(-1, -1)
         return child
 
+    # ---- requests ---------------------------------------------------------------------------
+
     def _resolve(self, url: str) -> tuple[str, bool]:
         """Return the absolute URL and whether the token may be sent there."""
         if "://" not in url:
             return self._prefix + url.lstrip("/"), True
         if url.startswith(self._prefix):
             return url, True
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"invalid URL {url!r}: {exc}") from exc
         return url, (parsed.scheme, parsed.host, parsed.port) == self._origin
+
+    def _build_request(self, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Request:
+        try:
+            return self._http.build_request(method, url, **kwargs)  # type: ignore[no-any-return]
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"invalid URL {url!r}: {exc}") from exc
+
+    @staticmethod
+    def _page_kwargs(listing: Listing[Any], params: Mapping[str, Any] | None) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {} if params is None else {"params": params}
+        if listing.json is not None:
+            kwargs["json"] = listing.json
+        return kwargs
 
     def _dry_run_answer(self, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response:
         body = kwargs.get("json")
         self.dry_run_calls.append(DryRunCall(method, url, body, kwargs.get("params")))
-        path = url.removeprefix(self._prefix)
-        log.info("rossum.dry_run", method=method, path=path)
-        status, payload = synthetic_answer(method, path, body, self._prefix, next(self._fake_ids))
-        request = httpx.Request(method, url)
-        if payload is None:
-            return httpx.Response(status, request=request)
-        return httpx.Response(status, json=payload, request=request)
+        log.info("rossum.dry_run", method=method, url=url)
+        return synthetic_response(method, url, body, self._prefix, next(self._fake_ids))
+
+    def _observe(self, response: httpx.Response, method: str, url: str, started: float) -> None:
+        """Hand an answer to the post-processor and, if enabled, the debug log."""
+        if self._post_process is not None:
+            self._post_process(response)
+        if self._debug:
+            elapsed_ms = round((self._clock() - started) * 1000, 1)
+            status = response.status_code
+            log.debug(
+                "rossum.request", method=method, url=url, status=status, elapsed_ms=elapsed_ms
+            )
+
+    # ---- auth -------------------------------------------------------------------------------
+
+    def _check_refreshable(self) -> None:
+        if not self._keeper.refreshable:
+            message = "a Token cannot be refreshed; use UserCredentials"
+            raise AuthenticationError(None, message, "cannot_refresh")
+
+    def _login_request(self) -> tuple[str, dict[str, Any]]:
+        reason = "initial" if self._keeper.token is None else "expired"
+        log.info("rossum.relogin", base_url=self.base_url, reason=reason)
+        return self._prefix + "auth/login", {"data": self._keeper.login_form()}
+
+    def _token_from(self, response: httpx.Response) -> str:
+        try:
+            return token_from_login(response)
+        except ValueError as exc:
+            raise InvalidResponse(f"{response.request.url}: login answer has no token") from exc
+
+    # ---- retries ----------------------------------------------------------------------------
 
     def _retry_wait(
         self,
-        *,
         method: str,
         url: str,
         attempt: int,
         started: float,
         deadline_at: float | None,
         idempotent: bool | None,
-        response: httpx.Response | None = None,
-        exc: Exception | None = None,
+        response: httpx.Response | None,
+        cause: Exception | None,
     ) -> float | RossumError:
         """Return how long to wait before retrying, or the error to raise."""
+        status, kind, retry_after, error = self._outcome(method, url, response, cause)
         now = self._clock()
-        status: int | None = None
-        kind: ErrorKind | None = None
-        retry_after: float | None = None
-        if response is not None:
-            status = response.status_code
-            header = response.headers.get("Retry-After") if status in (429, 503) else None
-            retry_after = parse_retry_after(header)
-            error: RossumError = api_error(response, method, url, retry_after)
-            if status == 429:
-                log.warning(
-                    "rossum.rate_limited", method=method, url=url, retry_after_s=retry_after
-                )
-        else:
-            assert exc is not None
-            kind = classify(exc)
-            error = transport_error(exc, method, url)
         wait = self._policy.wait(
             attempt=attempt,
             method=method,
@@ -266,9 +230,9 @@ class ClientCore(Generic[K]):
             budget=None if deadline_at is None else deadline_at - now,
             idempotent=idempotent,
         )
-        reason = kind or str(status)
         if wait is None:
             return error
+        reason = kind or str(status)
         log.info(
             "rossum.retry",
             method=method,
@@ -279,78 +243,31 @@ class ClientCore(Generic[K]):
         )
         return wait
 
-    def _log_request(self, method: str, url: str, status: int, started: float) -> None:
-        elapsed_ms = round((self._clock() - started) * 1000, 1)
-        log.debug("rossum.request", method=method, url=url, status=status, elapsed_ms=elapsed_ms)
+    @staticmethod
+    def _outcome(
+        method: str, url: str, response: httpx.Response | None, cause: Exception | None
+    ) -> tuple[int | None, ErrorKind | None, float | None, RossumError]:
+        """Return (status, error kind, Retry-After, typed error) of a failed attempt."""
+        if response is None:
+            assert cause is not None
+            return None, classify(cause), None, transport_error(cause, method, url)
+        status = response.status_code
+        header = response.headers.get("Retry-After") if status in (429, 503) else None
+        retry_after = parse_retry_after(header)
+        if status == 429:
+            log.warning("rossum.rate_limited", method=method, url=url, retry_after_s=retry_after)
+        return status, None, retry_after, api_error(response, method, url, retry_after)
 
     # ---- decoding ---------------------------------------------------------------------------
 
     def _decode(self, call: Call[Any], response: httpx.Response) -> Any:
-        kind = call.result
-        if kind == "model":
-            assert call.resource is not None
-            return self._model(call.resource, response)
-        if kind == "json":
-            return self._json(response)
-        if kind == "bytes":
-            return response.content
-        if kind == "response":
-            return response
-        return None
+        return decode_call(call, response, self._deserializer)
 
     def _json(self, response: httpx.Response) -> Any:
-        content = response.content
-        if not content:
-            return {}
-        try:
-            return json.loads(content)
-        except ValueError as exc:
-            raise InvalidResponse(f"{response.request.url}: answer is not JSON") from exc
-
-    def _model(self, resource: Resource[Any], response: httpx.Response) -> Any:
-        if self._deserializer is not None or resource.model is None:
-            return self._build(resource, self._json(response))
-        try:
-            return resource.model.model_validate_json(response.content)
-        except ValidationError as exc:
-            raise InvalidResponse(f"{response.request.url}: not a {resource.name}") from exc
+        return decode_json(response)
 
     def _build(self, resource: Resource[Any], data: Any) -> Any:
-        if self._deserializer is not None:
-            return self._deserializer(resource, data)
-        if resource.model is None:
-            return data
-        try:
-            return resource.model.model_validate(data)
-        except ValidationError as exc:
-            raise InvalidResponse(f"not a {resource.name}: {exc}") from exc
+        return build(resource, data, self._deserializer)
 
     def _decode_page(self, listing: Listing[Any], response: httpx.Response) -> Page:
-        resource = listing.resource
-        model = None if resource is None else resource.model
-        if model is not None and self._deserializer is None and not listing.sideloads:
-            try:
-                return typed_page(model).model_validate_json(response.content).page()
-            except ValidationError as exc:
-                raise InvalidResponse(f"{response.request.url}: not a page of {model}") from exc
-        data = self._json(response)
-        if not isinstance(data, dict):
-            raise InvalidResponse(f"{response.request.url}: a list answer must be an object")
-        if listing.sideloads:
-            embed_sideloads(data, listing.sideloads)
-        results = data.get("results") or []
-        items = results if resource is None else [self._build(resource, r) for r in results]
-        return page_from_json(data, items)
-
-
-def as_method(method: Callable[..., Any], op: Callable[..., Any]) -> None:
-    """Give a client method the name, docs and signature of the operation it runs."""
-    functools.update_wrapper(method, op)
-    signature = inspect.signature(op)
-    params = list(signature.parameters.values())
-    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
-    bound = signature.replace(
-        parameters=[self_param, *params[1:]], return_annotation=inspect.Signature.empty
-    )
-    setattr(method, "__signature__", bound)  # noqa: B010 - not declared on Callable
-    delattr(method, "__wrapped__")
+        return decode_page(listing, response, self._deserializer)

@@ -22,8 +22,13 @@ the boundary, and chained (`raise X(...) from exc`)::
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
+
+import httpx
+
+from client._retry import ErrorKind
 
 
 class RossumError(Exception):
@@ -136,3 +141,43 @@ def error_class(status_code: int) -> type[APIError]:
     if status_code >= 500:
         return ServerError
     return STATUS_ERRORS.get(status_code, APIError)
+
+
+def classify(exc: Exception) -> ErrorKind:
+    """Tell whether a failed request surely never reached the server, or may have."""
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "connect"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):
+        return "fatal"
+    if isinstance(exc, httpx.TransportError):
+        return "transport"
+    return "fatal"
+
+
+def transport_error(exc: Exception, method: str, url: str) -> TransportError:
+    """Translate an httpx failure into our error (to be raised `from exc`)."""
+    kind = Timeout if isinstance(exc, httpx.TimeoutException) else TransportError
+    return kind(f"{type(exc).__name__}: {exc}", method=method, url=url)
+
+
+def api_error(
+    response: httpx.Response, method: str, url: str, retry_after: float | None = None
+) -> APIError:
+    """Build the typed error of an error answer, with its parsed `{"detail", "code"}`."""
+    body: Any = None
+    with contextlib.suppress(ValueError):
+        body = response.json()
+    if isinstance(body, Mapping):
+        detail = str(body.get("detail") or response.reason_phrase)
+        code = body.get("code")
+    else:
+        detail = response.text[:200] or response.reason_phrase
+        code = None
+    status = response.status_code
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+    kwargs: dict[str, Any] = {"method": method, "url": url, "body": body, "headers": headers}
+    if status == 429:
+        return RateLimited(status, detail, code, retry_after=retry_after, **kwargs)
+    return error_class(status)(status, detail, code, **kwargs)

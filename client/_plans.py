@@ -36,10 +36,11 @@ class Call(Generic[T]):
     data: Mapping[str, Any] | None = None
     files: Mapping[str, Any] | None = None
     idempotent: bool | None = None
+    extra: Mapping[str, Any] | None = None
 
     def request_kwargs(self) -> dict[str, Any]:
         """Return the httpx keyword arguments of this call."""
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = dict(self.extra) if self.extra else {}
         if self.params:
             kwargs["params"] = self.params
         if self.json is not None:

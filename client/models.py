@@ -9,6 +9,7 @@ read into `schema_` and `from_` (the plain names clash with pydantic and Python)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -219,6 +220,14 @@ class Upload(RossumModel):
     documents: Any = None
     annotations: Any = None
     additional_documents: Any = None
+
+
+class RelationType(StrEnum):
+    """Kinds of annotation relations."""
+
+    EDIT = "edit"
+    ATTACHMENT = "attachment"
+    DUPLICATE = "duplicate"
 
 
 class Relation(RossumModel):

@@ -55,6 +55,20 @@ class AnswerContext:
     failure: str | None = None
 
 
+def _message(
+    ctx: AnswerContext, *, type_: str, content: str, datapoint: Any = None, extra: Any = None
+) -> dict[str, Any]:
+    detail = {
+        **(extra if isinstance(extra, Mapping) else {}),
+        "hook_id": ctx.hook["id"],
+        "hook_name": ctx.hook["name"],
+        "request_id": ctx.request_id,
+        "timestamp": ctx.timestamp,
+        "is_exception": not ctx.ok,
+    }
+    return {"id": datapoint, "type": type_, "content": content[:4096], "detail": detail}
+
+
 def _messages(answer: Any, ctx: AnswerContext, outcome: Outcome) -> list[dict[str, Any]]:
     raw = answer.get("messages") if isinstance(answer, Mapping) else None
     kept: list[dict[str, Any]] = []
@@ -68,35 +82,17 @@ def _messages(answer: Any, ctx: AnswerContext, outcome: Outcome) -> list[dict[st
             outcome.problems.append(f"messages[{index}] ignored: needs type and content")
             continue
         kept.append(
-            {
-                "id": message.get("id"),
-                "type": message["type"],
-                "content": message["content"][:4096],
-                "detail": {
-                    **(message.get("detail") or {}),
-                    "hook_id": ctx.hook["id"],
-                    "hook_name": ctx.hook["name"],
-                    "request_id": ctx.request_id,
-                    "timestamp": ctx.timestamp,
-                    "is_exception": not ctx.ok,
-                },
-            }
+            _message(
+                ctx,
+                type_=message["type"],
+                content=message["content"],
+                datapoint=message.get("id"),
+                extra=message.get("detail"),
+            )
         )
     if not ctx.ok and not kept:
-        kept.append(
-            {
-                "id": None,
-                "type": "error",
-                "content": f"Extension {ctx.hook['name']!r} failed: {ctx.failure}.",
-                "detail": {
-                    "hook_id": ctx.hook["id"],
-                    "hook_name": ctx.hook["name"],
-                    "request_id": ctx.request_id,
-                    "timestamp": ctx.timestamp,
-                    "is_exception": True,
-                },
-            }
-        )
+        failure = f"Extension {ctx.hook['name']!r} failed: {ctx.failure}."
+        kept.append(_message(ctx, type_="error", content=failure))
     return kept
 
 
@@ -132,14 +128,8 @@ def _apply_operations(
     except InvalidOperation as exc:
         # All or nothing, and visible: the hook author sees why in the annotation's messages.
         outcome.problems.append(f"operations refused: {exc}")
-        messages.append(
-            {
-                "id": None,
-                "type": "error",
-                "content": f"Extension {ctx.hook['name']!r} returned invalid operations: {exc}",
-                "detail": {"hook_id": ctx.hook["id"], "request_id": ctx.request_id},
-            }
-        )
+        content = f"Extension {ctx.hook['name']!r} returned invalid operations: {exc}"
+        messages.append(_message(ctx, type_="error", content=content))
         return
     store.contents[ann["id"]] = new_tree
     outcome.operations_applied = len(operations)

@@ -8,6 +8,9 @@
 - `GET  /sandbox/deliveries[?wait=true&timeout=S&annotation=&hook=&event=]`: delivery records
   (attempts, status codes, durations, answers, what was applied); `wait=true` first waits until
   no delivery is running (504 `gateway_timeout` if that takes longer than `timeout`).
+- `GET  /sandbox/label-events[?annotation=&label=]`: every label add/remove asked through
+  `POST /labels/apply`, with `changed` false for a no-op (e.g. a retried add), and the hook
+  whose token made the call.
 - `POST /sandbox/expire-tokens`: expire `{"keys": [...]}`, or every login token, so clients'
   re-login can be tested.
 """
@@ -118,6 +121,19 @@ async def deliveries(request: Request) -> Response:
     return JSONResponse({"idle": not sandbox.deliveries.busy, "results": records})
 
 
+async def label_events(request: Request) -> Response:
+    """List every label add/remove asked for, with whether it changed anything."""
+    store = sandbox_of(request).store
+    annotations, labels = id_filter(request, "annotation"), id_filter(request, "label")
+    events = [
+        e
+        for e in store.label_events
+        if (annotations is None or e["annotation"] in annotations)
+        and (labels is None or e["label"] in labels)
+    ]
+    return JSONResponse({"results": events})
+
+
 async def expire_tokens(request: Request) -> Response:
     """Expire the given token keys, or every login token."""
     body = await read_object(request, allow_empty=True)
@@ -136,5 +152,6 @@ routes = [
     Route("/sandbox/faults", get_faults, methods=["GET"]),
     Route("/sandbox/faults", put_faults, methods=["PUT"]),
     Route("/sandbox/deliveries", deliveries, methods=["GET"]),
+    Route("/sandbox/label-events", label_events, methods=["GET"]),
     Route("/sandbox/expire-tokens", expire_tokens, methods=["POST"]),
 ]

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
-import time
+import itertools
 import uuid
+from collections import deque
 from collections.abc import Coroutine
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import structlog
 
-from handlers.signature import signature_headers
 from sandbox.answers import AnswerContext, Outcome, apply_content_answer
-from sandbox.delivery_log import Attempt, Delivery, log_entry
-from sandbox.payloads import Trigger, build_payload
+from sandbox.delivery_log import Delivery, log_entry
+from sandbox.hook_call import HookCaller, HookResponse
+from sandbox.payloads import Trigger, is_interactive
 from sandbox.store import Record, now_iso
 
 if TYPE_CHECKING:
@@ -34,16 +33,8 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger()
 
-INTERACTIVE_ACTIONS = frozenset({"started", "updated", "user_update", "confirm"})
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-DEFAULT_TOKEN_LIFETIME_S = 600
-
-
-def is_interactive(event: str, action: str) -> bool:
-    """Tell whether Rossum treats the event as interactive (one attempt, fixed 30 s timeout)."""
-    if event == "annotation_content":
-        return action in INTERACTIVE_ACTIONS
-    return (event, action) == ("invocation", "manual")
+MAX_RECORDS = 20_000
 
 
 def subscription(hook: Record, event: str, action: str) -> str | None:
@@ -56,23 +47,17 @@ def subscription(hook: Record, event: str, action: str) -> str | None:
     return None
 
 
-@dataclass
-class _Response:
-    status_code: int | None
-    answer: Any
-    error: str | None
-
-
 class Deliveries:
     """Send hook deliveries, keep their records and the hook logs, and track idleness."""
 
     def __init__(self, sandbox: Sandbox, *, transport: httpx.AsyncBaseTransport | None) -> None:
         self._sandbox = sandbox
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._caller = HookCaller(sandbox, transport=transport)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.records: list[Delivery] = []
-        self.logs: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+        # Bounded, like Rossum's 7-day log retention, so long benchmark runs stay flat.
+        self.records: deque[Delivery] = deque(maxlen=MAX_RECORDS)
+        self.logs: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDS)
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` in the background; `idle()` waits for it."""
@@ -102,9 +87,7 @@ class Deliveries:
             task.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks))
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._caller.aclose()
 
     def subscribers(self, trigger: Trigger) -> list[tuple[Record, str]]:
         """Return `(hook, action sent)` for the active hooks that want this trigger."""
@@ -138,36 +121,46 @@ class Deliveries:
             done.extend(results)
         return done
 
-    async def _deliver(
-        self, hook: Record, action: str, trigger: Trigger, updated: list[int]
-    ) -> Delivery:
-        interactive = is_interactive(trigger.event, action)
+    def _record(self, hook: Record, sent: Trigger) -> Delivery:
         delivery = Delivery(
-            id=len(self.records) + 1,
+            id=next(self._ids),
+            # Kept across retries (Rossum's hook logs group attempts by request_id).
             request_id=str(uuid.uuid4()),
             hook_id=hook["id"],
             hook_name=hook["name"],
-            event=trigger.event,
-            action=action,
-            annotation_id=trigger.annotation_id,
-            interactive=interactive,
+            event=sent.event,
+            action=sent.action,
+            annotation_id=sent.annotation_id,
+            interactive=sent.interactive,
             created_at=now_iso(),
         )
         self.records.append(delivery)
+        return delivery
+
+    async def _deliver(
+        self, hook: Record, action: str, trigger: Trigger, updated: list[int]
+    ) -> Delivery:
+        sent = dataclasses.replace(trigger, action=action)
+        delivery = self._record(hook, sent)
         config = hook.get("config", {})
-        attempts = 1 if interactive else 1 + int(config.get("retry_count", 4))
+        attempts = 1 if sent.interactive else 1 + int(config.get("retry_count", 4))
+        response = HookResponse(None, None, "annotation deleted before delivery")
         for number in range(1, attempts + 1):
+            if self._sandbox.store.find("annotations", trigger.annotation_id) is None:
+                delivery.state = "cancelled"  # deleted (e.g. with its queue) meanwhile
+                break
             delivery.state = "running"
-            response, payload = await self._attempt(
-                hook, action, trigger, updated, delivery, number
+            result = await self._caller.call(
+                hook, sent, request_id=delivery.request_id, updated=updated, number=number
             )
-            ok = response.status_code is not None and 200 <= response.status_code < 300
-            final = ok or number == attempts or not self._retryable(response, config)
-            delivery.state = "succeeded" if ok else "failed"
+            response = result.response
+            delivery.attempts.append(result.attempt)
+            delivery.answer = response.answer
+            final = response.ok or number == attempts or not self._retryable(response, config)
+            delivery.state = "succeeded" if response.ok else "failed"
+            store = self._sandbox.store
             self.logs.append(
-                log_entry(
-                    self._sandbox.store, hook, delivery, delivery.attempts[-1], payload, final
-                )
+                log_entry(store, hook, delivery, result.attempt, result.payload, final)
             )
             if final:
                 break
@@ -176,7 +169,7 @@ class Deliveries:
         self._apply(hook, trigger, delivery, response)
         return delivery
 
-    def _retryable(self, response: _Response, config: Record) -> bool:
+    def _retryable(self, response: HookResponse, config: Record) -> bool:
         if response.status_code is None:
             return True
         return response.status_code in RETRYABLE_STATUSES or bool(
@@ -188,90 +181,8 @@ class Deliveries:
         delay = settings.delivery_retry_delay_s * 2 ** (attempt - 1)
         return float(min(delay, settings.delivery_retry_max_delay_s))
 
-    async def _attempt(
-        self,
-        hook: Record,
-        action: str,
-        trigger: Trigger,
-        updated: list[int],
-        delivery: Delivery,
-        number: int,
-    ) -> tuple[_Response, dict[str, Any]]:
-        sandbox = self._sandbox
-        config = hook.get("config", {})
-        token = None
-        if hook.get("token_owner") is not None:
-            lifetime = hook.get("token_lifetime_s") or DEFAULT_TOKEN_LIFETIME_S
-            token = sandbox.tokens.issue(
-                user_id=hook["token_owner"], lifetime_s=lifetime, hook_id=hook["id"]
-            )
-        payload = build_payload(
-            sandbox.store,
-            hook,
-            dataclasses.replace(trigger, action=action),
-            request_id=delivery.request_id,
-            timestamp=now_iso(),
-            token=token.key if token else None,
-            updated_datapoints=updated,
-        )
-        body = json.dumps(payload).encode()
-        headers = {"Content-Type": "application/json"}
-        if config.get("secret"):
-            headers |= signature_headers(body, config["secret"])
-        timeout = (
-            sandbox.settings.interactive_timeout_s
-            if delivery.interactive
-            else float(config.get("timeout_s", 30)) or sandbox.settings.interactive_timeout_s
-        )
-        started_at, start = now_iso(), time.perf_counter()
-        response = await self._post(config["url"], body, headers, timeout_s=timeout)
-        answered = response.status_code is not None
-        if token is not None and answered and hook.get("token_lifetime_s") is None:
-            sandbox.tokens.revoke(token.key)  # "valid until Rossum receives the response"
-        attempt = Attempt(
-            number=number,
-            started_at=started_at,
-            duration_ms=round((time.perf_counter() - start) * 1000, 3),
-            status_code=response.status_code,
-            error=response.error,
-        )
-        delivery.attempts.append(attempt)
-        delivery.answer = response.answer
-        log.info(
-            "sandbox.delivery",
-            hook_id=hook["id"],
-            hook_event=trigger.event,
-            hook_action=action,
-            annotation_id=trigger.annotation_id,
-            attempt=number,
-            status_code=response.status_code,
-            error=response.error,
-            duration_ms=attempt.duration_ms,
-        )
-        return response, payload
-
-    async def _post(
-        self, url: str, body: bytes, headers: dict[str, str], *, timeout_s: float
-    ) -> _Response:
-        if self._client is None:
-            self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
-        try:
-            async with asyncio.timeout(timeout_s):
-                response = await self._client.post(url, content=body, headers=headers)
-        except (TimeoutError, httpx.TimeoutException):
-            return _Response(None, None, f"timeout after {timeout_s:g} s")
-        except httpx.HTTPError as exc:
-            return _Response(None, None, f"connection error: {type(exc).__name__}")
-        except Exception as exc:  # an in-process hook app that raised, seen through ASGITransport
-            return _Response(None, None, f"hook raised {type(exc).__name__}")
-        try:
-            answer: Any = response.json()
-        except ValueError:
-            answer = response.text[:2000] or None
-        return _Response(response.status_code, answer, None)
-
     def _apply(
-        self, hook: Record, trigger: Trigger, delivery: Delivery, response: _Response
+        self, hook: Record, trigger: Trigger, delivery: Delivery, response: HookResponse
     ) -> None:
         ann = self._sandbox.store.find("annotations", trigger.annotation_id)
         if trigger.event != "annotation_content" or ann is None:

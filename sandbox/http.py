@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from starlette.requests import Request
@@ -89,12 +88,3 @@ def bool_filter(request: Request, name: str) -> bool | None:
     if raw.lower() in {"false", "0"}:
         return False
     raise bad_request(f"{name}: expected true or false, got {raw!r}.")
-
-
-def check_keys(body: Mapping[str, Any], field: str, allowed: type | tuple[type, ...]) -> None:
-    """Raise 400 unless `body[field]`, when present, has one of the `allowed` types."""
-    if field in body and not isinstance(body[field], allowed):
-        names = (
-            allowed.__name__ if isinstance(allowed, type) else "/".join(t.__name__ for t in allowed)
-        )
-        raise bad_request(f"{field}: expected {names}, got {type(body[field]).__name__}.")

@@ -27,7 +27,7 @@ from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.http import caller, id_filter, read_object, sandbox_of, urls_of
 from sandbox.pagination import paginate_cursor
 from sandbox.state import Sandbox
-from sandbox.store import Record
+from sandbox.store import Record, now_iso
 
 NAME_MAX_LENGTH = 255
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -189,10 +189,18 @@ async def apply_labels(request: Request) -> Response:
     for label_id in add + remove:
         if sandbox.store.get("labels", label_id)["organization"] != org:
             raise bad_request(f"operations: label {label_id} belongs to another organization.")
+    hook_id = caller(request).hook_id
     for ann_id in annotation_ids:
         ann = sandbox.store.get("annotations", ann_id)
-        ann["labels"] = [i for i in ann["labels"] if i not in remove]
-        ann["labels"].extend(i for i in dict.fromkeys(add) if i not in ann["labels"])
+        for op, label_ids in (("remove", remove), ("add", add)):
+            for label_id in dict.fromkeys(label_ids):
+                changed = (label_id in ann["labels"]) == (op == "remove")
+                if changed and op == "add":
+                    ann["labels"].append(label_id)
+                elif changed:
+                    ann["labels"].remove(label_id)
+                event = {"annotation": ann_id, "label": label_id, "op": op, "changed": changed}
+                sandbox.store.label_events.append(event | {"hook": hook_id, "at": now_iso()})
     return Response(status_code=204)
 
 

@@ -110,6 +110,24 @@ class CursorCodec:
         return list(data["p"]), str(data["d"])
 
 
+def _window(
+    keys: list[list[Any]],
+    position: list[Any] | None,
+    direction: str,
+    *,
+    size: int,
+    descending: bool,
+) -> tuple[int, int]:
+    """Return the slice of a page: the first page, or `size` items after/before `position`."""
+    if position is None:
+        return 0, min(size, len(keys))
+    split = sum(1 for k in keys if (k > position if descending else k < position))
+    if direction == "p":
+        return max(0, split - size), split
+    start = split + (1 if split < len(keys) and keys[split] == position else 0)
+    return start, min(start + size, len(keys))
+
+
 def paginate_cursor(
     request: Request,
     items: Sequence[Any],
@@ -120,28 +138,14 @@ def paginate_cursor(
     key: Callable[[Any], list[Any]],
 ) -> Page:
     """Return one page of `items` (already sorted by `ordering`) after/before the cursor."""
-    size = page_size(request)
-    descending = ordering.startswith("-")
     keys = [key(item) for item in items]
-
-    def before(k: list[Any], pos: list[Any]) -> bool:
-        return k > pos if descending else k < pos
-
     cursor = request.query_params.get("cursor")
-    if cursor:
-        position, direction = codec.decode(cursor, ordering=ordering)
-        split = sum(1 for k in keys if before(k, position))
-        if direction == "n":
-            start = split + (1 if split < len(keys) and keys[split] == position else 0)
-            end = start + size
-        else:
-            end = split
-            start = max(0, end - size)
-    else:
-        start, end = 0, size
-    end = min(end, len(items))
+    position, direction = codec.decode(cursor, ordering=ordering) if cursor else (None, "n")
+    start, end = _window(
+        keys, position, direction, size=page_size(request), descending=ordering.startswith("-")
+    )
     nxt = prev = None
-    if end < len(items) and end > start:
+    if start < end < len(keys):
         nxt = codec.encode(keys[end - 1], direction="n", ordering=ordering)
     if 0 < start < len(keys):
         prev = codec.encode(keys[start], direction="p", ordering=ordering)

@@ -25,6 +25,16 @@ SIDELOADS = frozenset(
 )
 
 
+INTERACTIVE_ACTIONS = frozenset({"started", "updated", "user_update", "confirm"})
+
+
+def is_interactive(event: str, action: str) -> bool:
+    """Tell whether Rossum treats the event as interactive (one attempt, fixed 30 s timeout)."""
+    if event == "annotation_content":
+        return action in INTERACTIVE_ACTIONS
+    return (event, action) == ("invocation", "manual")
+
+
 @dataclass(frozen=True)
 class Trigger:
     """Something that happened to an annotation and is delivered to subscribed hooks."""
@@ -35,6 +45,11 @@ class Trigger:
     urls: Urls
     previous_status: str | None = None
     updated_datapoints: tuple[int, ...] = field(default=())
+
+    @property
+    def interactive(self) -> bool:
+        """Tell whether this event is interactive (a user waits for the answer)."""
+        return is_interactive(self.event, self.action)
 
 
 def _labels(store: Store, ann: Record, urls: Urls) -> list[dict[str, Any]]:

@@ -64,11 +64,10 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox until interrupted; 2 on invalid options."""
     try:
-        settings = settings_from_args(args)
+        app = create_sandbox_app(settings_from_args(args))
     except (ValueError, ValidationError) as exc:
         sys.stderr.write(f"rossum-hooks sandbox: invalid option: {exc}\n")
         return 2
-    app = create_sandbox_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
     return 0
 
@@ -76,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it, a socket handed to uvicorn answers each
+    # keep-alive request ~40 ms late (Nagle vs. delayed ACK): ~23 instead of ~3000 req/s.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     return sock
 

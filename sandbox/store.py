@@ -7,6 +7,7 @@ an unrelated object by accident.
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sandbox.errors import bad_request, not_found
 from sandbox.urls import id_from_url
 
 Record = dict[str, Any]
+MAX_LABEL_EVENTS = 50_000
 
 ID_BASES: dict[str, int] = {
     "organizations": 1,
@@ -46,6 +48,9 @@ class Store:
         self.contents: dict[int, list[Record]] = {}
         # Document id -> file bytes served by `GET /documents/{id}/content`.
         self.files: dict[int, bytes] = {}
+        # Every label add/remove asked through `POST /labels/apply`, effective or not, so tests
+        # can tell "applied exactly once" from "applied, then applied again".
+        self.label_events: deque[Record] = deque(maxlen=MAX_LABEL_EVENTS)
 
     def new_id(self, kind: str) -> int:
         """Hand out the next id of `kind` (a table name or `"datapoints"`)."""
@@ -72,7 +77,7 @@ class Store:
 
     def values(self, kind: str) -> list[Record]:
         """Return every record of `kind` in id order."""
-        return sorted(self.tables[kind].values(), key=lambda r: int(r["id"]))
+        return list(self.tables[kind].values())  # ids only grow, so insertion order is id order
 
     def remove(self, kind: str, object_id: int) -> Record:
         """Delete and return the record, or raise 404."""

@@ -98,3 +98,5 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+    # httpx logs every request at INFO; the client's own `rossum.request` events cover them.
+    logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))

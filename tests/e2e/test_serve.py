@@ -3,62 +3,29 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from handlers.testing.payloads import CLEAN_INVOICE, TOKEN, content_payload, signed
+from handlers.testing import CLEAN_INVOICE, TOKEN, content_payload, signed
+from tests.e2e.service_process import running_service
 
 SECRET = "e2e-webhook-secret"
 pytestmark = pytest.mark.e2e
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start `python -m service.cli serve` and yield its URL and process."""
-    port = _free_port()
     env = {
-        **os.environ,
         "ROSSUM_HOOKS_WEBHOOK_SECRET": SECRET,
-        "ROSSUM_HOOKS_LOG_FORMAT": "json",
         "ROSSUM_HOOKS_ALLOWED_BASE_URLS": "https://*.rossum.app",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if httpx.get(f"{url}/readyz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail(
-            f"server did not start: {process.stderr.read().decode() if process.stderr else ''}"
-        )
-    yield url, process
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    if process.stderr is not None:
-        process.stderr.close()
+    with running_service(env) as running:
+        yield running
 
 
 def test_real_server_answers_refuses_and_logs_json(

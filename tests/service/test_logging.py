@@ -61,7 +61,7 @@ def test_level_filters_and_stdlib_logs_share_the_renderer(
     """Below-level events are dropped and stdlib records come out as JSON too."""
     configure_logging(level="warning", fmt="json")
     structlog.get_logger().info("quiet.event")
-    logging.getLogger("uvicorn.error").warning("server %s", "started")
+    logging.getLogger("some.library").warning("server %s", "started")
     lines = [json.loads(x) for x in capsys.readouterr().err.strip().splitlines()]
     assert [x["event"] for x in lines] == ["server started"]
 

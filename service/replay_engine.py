@@ -70,17 +70,16 @@ async def replay_records(
     for record in records:
         if not selection.matches(record):
             tally.filtered += 1
-            continue
-        if not record.replayable:
+        elif not record.replayable:
             tally.unreplayable += 1
-            continue
-        if before_send is not None:
-            before_send(record)
-        headers, body = build_request(record, rewrite, secret=secret)
-        observed = await target.send(headers, body)
-        result = Result(record, observed, compare(Observed.from_record(record.data), observed))
-        tally.add(result)
-        emit(result)
+        else:
+            if before_send is not None:
+                before_send(record)
+            headers, body = build_request(record, rewrite, secret=secret)
+            observed = await target.send(headers, body)
+            result = Result(record, observed, compare(Observed.from_record(record.data), observed))
+            tally.add(result)
+            emit(result)
         if progress is not None:
             progress.advance()
     return tally

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -157,8 +158,6 @@ def test_recording_from_stdin(
     recording: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`-` reads the recording from standard input."""
-    import io
-
     monkeypatch.setattr("sys.stdin", io.StringIO(recording.read_text()))
     status, out, _ = replay(capsys, "-", "--dry-run")
     assert status == 0 and "8 same" in out
@@ -233,3 +232,29 @@ def test_secret_is_read_from_the_environment_for_remote_replays(
     argv = ["replay", "rec.jsonl", "--url", "http://127.0.0.1:8000"]
     config = config_from(build_parser(argv).parse_args(argv))
     assert config.secret == SECRET and config.url == "http://127.0.0.1:8000"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_counts_every_line_on_a_terminal(recording: Path) -> None:
+    """On a TTY the bar runs over all lines, filtered ones included, and ends at 100%."""
+    from service.replay_engine import Recording, replay_file
+    from service.replay_payload import Selection
+    from service.replay_setup import ReplayConfig
+
+    terminal, out = _Terminal(), io.StringIO()
+    selection = Selection(events=frozenset({"annotation_status"}))
+    asyncio.run(
+        replay_file(
+            ReplayConfig(dry_run=True),
+            Recording(str(recording)),
+            selection=selection,
+            out=out,
+            progress_stream=terminal,
+        )
+    )
+    assert terminal.getvalue().split("\r")[-1].startswith("replay [" + "#" * 30 + "] 8/8 100%")
+    assert "1 same" in out.getvalue()

@@ -258,3 +258,17 @@ def test_progress_bar_counts_every_line_on_a_terminal(recording: Path) -> None:
     )
     assert terminal.getvalue().split("\r")[-1].startswith("replay [" + "#" * 30 + "] 8/8 100%")
     assert "1 same" in out.getvalue()
+
+
+def test_in_process_replay_ignores_the_services_own_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Env credentials, recording path and live mode of a deployment never reach a replay."""
+    from service.replay_setup import replay_settings
+
+    monkeypatch.setenv("ROSSUM_HOOKS_API_TOKEN", "production-token")
+    monkeypatch.setenv("ROSSUM_HOOKS_API_BASE_URL", "https://acme.rossum.app/api/v1")
+    monkeypatch.setenv("ROSSUM_HOOKS_RECORD_PATH", "/var/lib/rossum-hooks/deliveries.jsonl")
+    settings = replay_settings(secret="s", dry_run=True, allowed=[])
+    assert not settings.has_own_credentials()
+    assert settings.record_path is None and settings.dry_run is True

@@ -113,6 +113,12 @@ def _duration_ms(entry: Mapping[str, Any]) -> float | None:
     return round((end - start).total_seconds() * 1000, 2)
 
 
+def _annotation_id(body: Mapping[str, Any]) -> int | None:
+    annotation = body.get("annotation")
+    found = annotation.get("id") if isinstance(annotation, Mapping) else None
+    return found if isinstance(found, int) else None
+
+
 def record_from_log(entry: Mapping[str, Any]) -> dict[str, Any] | None:
     """Return the recording line of one hook log entry, or None if it logged no payload."""
     body = _json_value(entry.get("request"))
@@ -125,7 +131,7 @@ def record_from_log(entry: Mapping[str, Any]) -> dict[str, Any] | None:
         "request_id": body.get("request_id") or entry.get("request_id"),
         "event": body.get("event") or entry.get("event"),
         "action": body.get("action") or entry.get("action"),
-        "annotation_id": entry.get("annotation_id"),
+        "annotation_id": entry.get("annotation_id") or _annotation_id(body),
         "method": "POST",
         "path": "/hooks",
         "headers": {"content-type": "application/json"},

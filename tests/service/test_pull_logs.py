@@ -147,6 +147,8 @@ def test_log_entry_becomes_a_recording_line() -> None:
     assert record["answer"] == {"messages": []} and record["duration_ms"] == 250.0
     assert record["calls"] is None and record["source"] == "rossum_hook_logs"
     assert record_from_log({**entry, "request": None}) is None
+    nested = {**entry, "annotation_id": None, "request": {**request, "annotation": {"id": 4}}}
+    assert record_from_log(nested)["annotation_id"] == 4  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

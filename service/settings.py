@@ -28,7 +28,9 @@ def _split_commas(value: object) -> object:
 class Settings(BaseSettings):
     """Every knob of the webhook service; see the README's configuration table."""
 
-    model_config = SettingsConfigDict(env_prefix="ROSSUM_HOOKS_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ROSSUM_HOOKS_", extra="ignore", frozen=True, env_parse_none_str="none"
+    )
 
     webhook_secret: SecretStr | None = None
     allow_unsigned: bool = False

@@ -55,3 +55,10 @@ def test_deadline_must_stay_within_rossum_limits() -> None:
         Settings(delivery_deadline_s=0)
     with pytest.raises(ValueError, match="delivery_deadline_s"):
         Settings(delivery_deadline_s=61)
+
+
+def test_none_switches_off_the_request_rate_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """REQUESTS_PER_SECOND=none removes the client-side cap (default: Rossum's 10 req/s)."""
+    assert Settings().requests_per_second == 10.0
+    monkeypatch.setenv("ROSSUM_HOOKS_REQUESTS_PER_SECOND", "none")
+    assert Settings().requests_per_second is None

@@ -44,6 +44,9 @@ FAILURE_MESSAGES = {
 }
 
 
+RETRYABLE_FAILURES = frozenset({"deadline_exceeded", "actions_failed"})
+
+
 async def receive_hook(request: Request) -> Response:
     """Handle one webhook delivery from Rossum."""
     state: ServiceState = request.state.service
@@ -117,7 +120,9 @@ def _answer(
 ) -> Response:
     """Build the answer Rossum reads for this event, or a 503 asking it to retry."""
     delivery.outcome = failure or ("rule_failed" if decision.errors else "ok")
-    if failure is not None and event.event != "annotation_content":
+    if failure in RETRYABLE_FAILURES and not event.is_interactive:
+        # Rossum retries non-interactive events (initialize and export included) on 503;
+        # every action is idempotent, so the retry finishes what this attempt could not.
         return error_response(status=503, code=failure, detail=FAILURE_MESSAGES[failure])
     if failure is not None:
         decision = Decision.merge(decision, Decision(messages=(error(FAILURE_MESSAGES[failure]),)))

@@ -170,3 +170,28 @@ async def test_deliveries_for_one_annotation_are_applied_one_after_another(
     assert [r.status_code for r in results] == [200] * 4
     assert rossum.apply.call_count == 4
     assert peak == {ANNOTATION_URL: 1, f"{API}/annotations/999": 1}
+
+
+async def test_failed_actions_on_initialize_answer_503_so_rossum_retries(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """`initialize` is a content event Rossum retries: a failed label apply answers 503."""
+    rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "error"}))
+    body, headers = signed(content_event("initialize", values=EXPENSIVE))
+    async with service() as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 503
+    assert response.json()["code"] == "actions_failed"
+
+
+async def test_slow_api_on_export_answers_503(service: ServiceFactory, rossum: FakeRossum) -> None:
+    """`export` past the deadline answers 503 instead of an error message that fails the export."""
+    release = _hang(rossum)
+    router = Router()
+    router.add(lambda e: Decision(add_labels={"exported"}), "annotation_content", "export")
+    body, headers = signed(content_event("export"))
+    async with service(delivery_deadline_s=0.05, router=router) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    release.set()
+    assert response.status_code == 503
+    assert response.json()["code"] == "deadline_exceeded"

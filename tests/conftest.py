@@ -1,0 +1,25 @@
+"""Suite-wide fixtures."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+
+@pytest.fixture(autouse=True)
+def _isolated_logging_config() -> Iterator[None]:
+    """Restore structlog's and the root logger's configuration after each test.
+
+    The service configures logging globally when it starts (as a process should); without this
+    a test that starts it at `warning` would silence the log lines a later test captures.
+    """
+    saved = structlog.get_config()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -1,0 +1,189 @@
+"""Benchmark `rossum-hooks replay --dry-run` in-process against the bare cost of the rules.
+
+Builds a recording of realistic deliveries with the rule authors' kit: invoices going through
+their life (`initialize`, status `to_review`, `started`, `updated`, `confirm`, status
+`confirmed`, `export`, status `exported`), with 1-8 line items, amounts around the expedite
+threshold, some missing purchase orders, due dates near and far, and the `labels` sideload.
+The service records them in-process (dry run, `ROSSUM_HOOKS_RECORD_PATH`), then the script
+times, as medians over `--repeat` runs alternating the two:
+
+* baseline: for the same deliveries' bodies (already bytes), `HookEvent.from_http` (signature
+  check and typed parse) and `router.dispatch` (the shipped rules): no HTTP layer, no file;
+* replay: the whole `replay --dry-run` path on the recording file: read and decode each
+  line, rebuild and sign the request, the service app in-process (middleware, verification,
+  rules, label resolution against the offline stand-in, intended calls), the comparison and
+  the report (written to /dev/null).
+
+    python bench/replay.py                      # 10,000 events, 3 repetitions
+    python bench/replay.py --events 2000 --repeat 5 --keep /tmp/deliveries.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from handlers.events import HookEvent
+from handlers.rules import router
+from handlers.signature import signature_headers
+from handlers.testing import TIMESTAMP, content_payload, encode, status_payload
+from service.logging import configure_logging
+from service.replay_engine import Recording, replay_file
+from service.replay_offline import OfflineRossum
+from service.replay_payload import Selection
+from service.replay_setup import ReplayConfig, replay_settings
+from service.replay_targets import in_process
+
+SECRET = "bench-replay-secret"
+BASE = "https://bench.rossum.app"
+LABELS = {"expedite": 1, "missing-po": 2, "due-soon": 3}
+LIFE = (
+    ("annotation_content", "initialize", "importing"),
+    ("annotation_status", "changed", "to_review"),
+    ("annotation_content", "started", "reviewing"),
+    ("annotation_content", "updated", "reviewing"),
+    ("annotation_content", "confirm", "reviewing"),
+    ("annotation_status", "changed", "confirmed"),
+    ("annotation_content", "export", "exporting"),
+    ("annotation_status", "changed", "exported"),
+)
+
+
+def _label_objects() -> list[dict[str, Any]]:
+    return [
+        {"id": i, "url": f"{BASE}/api/v1/labels/{i}", "name": name, "color": None}
+        for name, i in LABELS.items()
+    ]
+
+
+def _invoice(rng: random.Random, number: int) -> dict[str, Any]:
+    rows = [
+        {
+            "item_description": f"Item {n}",
+            "item_quantity": str(rng.randint(1, 20)),
+            "item_amount_total": f"{rng.uniform(10, 4000):.2f}",
+        }
+        for n in range(rng.randint(1, 8))
+    ]
+    total = sum(float(r["item_amount_total"]) for r in rows)
+    if rng.random() < 0.1:
+        total += 5  # totals that do not add up
+    due = TIMESTAMP.date() + timedelta(days=rng.choice([3, 10, 30, -2]))
+    fields = {
+        "document_id": f"INV-{number:06d}",
+        "order_id": "" if rng.random() < 0.2 else f"PO-{number}",
+        "date_issue": "2024-04-20",
+        "date_due": due.isoformat(),
+        "amount_total": f"{total:.2f}",
+        "currency": "EUR",
+        "sender_name": rng.choice(["Acme Supplies Ltd.", "Globex GmbH", "Initech s.r.o."]),
+    }
+    return {"fields": fields, "line_items": rows}
+
+
+def deliveries(count: int, *, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """Yield `count` payloads: invoices going through their life, in order."""
+    rng = random.Random(seed)
+    keys = {"base_url": BASE, "extra": {"labels": _label_objects()}}
+    made, number = 0, 0
+    while made < count:
+        number += 1
+        invoice, annotation_id = _invoice(rng, number), 500_000 + number
+        labels: list[int] = [LABELS["expedite"]] if rng.random() < 0.3 else []
+        for event, action, status in LIFE[: count - made]:
+            common = {**keys, "annotation_id": annotation_id, "status": status, "labels": labels}
+            if event == "annotation_status":
+                yield status_payload(**common)
+            else:
+                yield content_payload(action, **invoice, **common)
+            made += 1
+
+
+async def record(path: Path, count: int) -> None:
+    """Let the service record `count` deliveries (a dry run with no API) into `path`."""
+    settings = replay_settings(secret=SECRET, dry_run=True, allowed=[BASE]).model_copy(
+        update={"record_path": path, "record_max_bytes": 1 << 40}
+    )
+    rossum = OfflineRossum()
+    for label in _label_objects():
+        rossum.add_label(BASE, name=label["name"], url=label["url"])
+    async with in_process(settings, transport=rossum.transport) as target:
+        for payload in deliveries(count):
+            body = encode(payload)
+            headers = [("content-type", "application/json")]
+            headers += [(k.lower(), v) for k, v in signature_headers(body, SECRET).items()]
+            await target.send(headers, body)
+
+
+def baseline(bodies: list[bytes]) -> float:
+    """Return the seconds the pure core takes on the bodies: verify, parse, dispatch."""
+    signed = [(signature_headers(b, SECRET), b) for b in bodies]
+    started = time.perf_counter()
+    for headers, body in signed:
+        router.dispatch(HookEvent.from_http(headers, body, secrets=(SECRET,)))
+    return time.perf_counter() - started
+
+
+def replay(path: Path) -> tuple[float, int]:
+    """Return the seconds a dry-run in-process replay of `path` takes, and how many were same."""
+    with open(os.devnull, "w") as sink:
+        started = time.perf_counter()
+        tally = asyncio.run(
+            replay_file(
+                ReplayConfig(dry_run=True), Recording(str(path)), selection=Selection(), out=sink
+            )
+        )
+        elapsed = time.perf_counter() - started
+    return elapsed, tally.same
+
+
+def main() -> int:
+    """Record, then time baseline and replay alternately; print the medians and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the recording here (else a temp file)")
+    args = parser.parse_args()
+    configure_logging(level="error")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "deliveries.jsonl"
+        path.unlink(missing_ok=True)
+        asyncio.run(record(path, args.events))
+        size = path.stat().st_size
+        bodies = [encode(p) for p in deliveries(args.events)]
+        print(f"recording: {args.events} deliveries, {size / 1e6:.1f} MB ({path})")
+        base_s, replay_s = [], []
+        for run in range(args.repeat):
+            base_s.append(baseline(bodies))
+            elapsed, same = replay(path)
+            replay_s.append(elapsed)
+            print(
+                f"run {run + 1}: baseline {args.events / base_s[-1]:,.0f} ev/s, "
+                f"replay {args.events / elapsed:,.0f} ev/s, {same} same"
+            )
+            if same != args.events:
+                print(f"error: {args.events - same} answers changed on replay")
+                return 1
+    base, rep = statistics.median(base_s), statistics.median(replay_s)
+    print(
+        f"median of {args.repeat}: baseline (verify+parse+dispatch) "
+        f"{args.events / base:,.0f} ev/s; replay --dry-run in-process "
+        f"{args.events / rep:,.0f} ev/s ({rep / base:.2f}x the baseline's time)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""A stand-in for the Rossum API during a dry-run replay with no API at all.
+
+A dry-run client sends only reads; the one read the service makes is the label list. What an
+organisation's labels are is learnt from the recording as it is replayed: labels sideloaded in
+payloads (exact URLs) and label names the recorded calls used (placeholder URLs, so the
+service finds them instead of intending to create them again; which labels an annotation
+carries is still read from the payload, so label comparisons are unaffected). Any other read
+is answered 404, naming the options that give the replay a real API.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from service.replay_payload import Record
+
+PLACEHOLDER_FIRST_ID = 900_000_001
+
+
+class OfflineRossum:
+    """Answer the label list per organisation origin from what the recording showed."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, dict[str, str]] = {}
+        self._ids = itertools.count(PLACEHOLDER_FIRST_ID)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        """Return the httpx transport the in-process service's client uses."""
+        return httpx.MockTransport(self._handle)
+
+    def learn(self, record: Record, *, origin: str | None) -> None:
+        """Add the labels `record` shows to the organisation at `origin`."""
+        if origin is None:
+            return
+        known = self._labels.setdefault(origin, {})
+        for name, url in sideloaded_labels(record.data.get("body")):
+            known.setdefault(name, url)
+        for name in called_label_names(record.data.get("calls")):
+            if name not in known:
+                known[name] = f"{origin}/api/v1/labels/{next(self._ids)}"
+
+    def add_label(self, origin: str, *, name: str, url: str) -> None:
+        """Make label `name` (at `url`) known to the organisation at `origin`."""
+        self._labels.setdefault(origin, {})[name] = url
+
+    def labels(self, origin: str) -> dict[str, str]:
+        """Return the label names and URLs known for `origin`."""
+        return dict(self._labels.get(origin, {}))
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.rstrip("/").endswith("/labels"):
+            origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
+            results = [
+                {"id": _tail_id(url), "url": url, "name": name}
+                for name, url in self._labels.get(origin, {}).items()
+            ]
+            pagination = {"next": None, "previous": None, "total": len(results)}
+            return httpx.Response(200, json={"pagination": pagination, "results": results})
+        detail = (
+            f"a dry-run replay without a Rossum API cannot answer {request.method} "
+            f"{request.url.path}; replay with --api-url or --sandbox"
+        )
+        return httpx.Response(404, json={"detail": detail, "code": "not_found"})
+
+
+def sideloaded_labels(body: Any) -> list[tuple[str, str]]:
+    """Return `(name, url)` of label objects in a payload (sideload or annotation labels)."""
+    if not isinstance(body, Mapping):
+        return []
+    annotation = body.get("annotation")
+    candidates = [*_list(body.get("labels"))]
+    if isinstance(annotation, Mapping):
+        candidates += _list(annotation.get("labels"))
+    return [
+        (str(label["name"]), str(label["url"]))
+        for label in candidates
+        if isinstance(label, Mapping) and label.get("name") and label.get("url")
+    ]
+
+
+def called_label_names(calls: Any) -> list[str]:
+    """Return the label names used by recorded `apply_labels` / `create_new_label` calls."""
+    names: list[str] = []
+    for call in _list(calls):
+        if not isinstance(call, Mapping):
+            continue
+        if call.get("call") == "create_new_label" and isinstance(call.get("name"), str):
+            names.append(call["name"])
+        elif call.get("call") == "apply_labels":
+            names += [n for n in (*_list(call.get("add")), *_list(call.get("remove"))) if n]
+    return [str(n) for n in names]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _tail_id(url: str) -> int | None:
+    tail = url.rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None

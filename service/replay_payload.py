@@ -1,0 +1,199 @@
+"""Read a recording, select deliveries, and rebuild each one as a request to send again.
+
+Pure apart from decoding lines: the recording format is the recorder's (`service.recording`).
+A recorded body has its token and secrets redacted, so a replay substitutes a token valid for
+the target (only where the original payload carried one), can point `base_url` and every URL
+under it at another Rossum API (the sandbox), can override hook `settings` (to try a new
+threshold), and signs the new bytes with the target's secret. A delivery the service refused
+for its signature is sent unsigned, so that the refusal is replayed too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic_core import to_json
+
+from handlers.signature import signature_headers
+
+# Not forwarded: the transport sets them, or they carried credentials (already dropped).
+_HOP_HEADERS = frozenset(
+    {"host", "content-length", "transfer-encoding", "connection", "accept-encoding", "expect"}
+)
+_REFUSED_SIGNATURE = "invalid_signature"
+_REFUSED_BASE_URL = "base_url_not_allowed"
+TOKEN_KEY = "rossum_authorization_token"
+
+
+class RecordingError(ValueError):
+    """A recording line is not a delivery record; the message names the line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One recorded delivery and the line it came from."""
+
+    line: int
+    data: Mapping[str, Any]
+
+    @property
+    def event(self) -> str | None:
+        """Return the event name (e.g. `annotation_content`), from the body if refused."""
+        return self._identity("event")
+
+    @property
+    def action(self) -> str | None:
+        """Return the action name (e.g. `updated`), from the body if refused."""
+        return self._identity("action")
+
+    def _identity(self, key: str) -> str | None:
+        # A refused delivery (bad signature) was never parsed: its body still names it.
+        value = self.data.get(key)
+        body = self.data.get("body")
+        if value is None and isinstance(body, Mapping):
+            value = body.get(key)
+        return _str_or_none(value)
+
+    @property
+    def annotation_id(self) -> int | None:
+        """Return the annotation id the delivery was about, if any."""
+        value = self.data.get("annotation_id")
+        return value if isinstance(value, int) else None
+
+    @property
+    def request_id(self) -> str | None:
+        """Return Rossum's request id of the delivery."""
+        return _str_or_none(self.data.get("request_id"))
+
+    @property
+    def replayable(self) -> bool:
+        """Tell whether the body was recorded (a body that was not JSON or not read was not)."""
+        return isinstance(self.data.get("body"), dict)
+
+    @property
+    def refused_code(self) -> str | None:
+        """Return the error `code` the service answered with, if it refused the delivery."""
+        answer, status = self.data.get("answer"), self.data.get("status")
+        if isinstance(status, int) and status >= 400 and isinstance(answer, Mapping):
+            return _str_or_none(answer.get("code"))
+        return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def parse_records(
+    lines: Iterable[str], *, loads: Callable[[str], Any] = json.loads
+) -> Iterator[Record]:
+    """Yield the records of a JSONL recording; raise `RecordingError` on a bad line."""
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = loads(text)
+        except ValueError as exc:
+            raise RecordingError(f"line {number}: not JSON ({exc})") from None
+        if not isinstance(data, dict) or "body" not in data or "status" not in data:
+            raise RecordingError(f"line {number}: not a delivery record (no body and status)")
+        yield Record(number, data)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which records to replay: by event (`event` or `event.action`), action, annotation."""
+
+    events: frozenset[str] = frozenset()
+    actions: frozenset[str] = frozenset()
+    annotations: frozenset[int] = frozenset()
+
+    def matches(self, record: Record) -> bool:
+        """Tell whether `record` passes every given filter."""
+        if self.events and not (
+            record.event in self.events or f"{record.event}.{record.action}" in self.events
+        ):
+            return False
+        if self.actions and record.action not in self.actions:
+            return False
+        return not self.annotations or record.annotation_id in self.annotations
+
+
+@dataclass(frozen=True, slots=True)
+class Rewrite:
+    """How payloads change for the target: token, API origin, hook settings overrides."""
+
+    token: str | None = None
+    base_url: str | None = None
+    hook_settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def rewrite_body(record: Record, rewrite: Rewrite) -> dict[str, Any]:
+    """Return the recorded payload rebuilt for the target described by `rewrite`."""
+    body = dict(record.data["body"])
+    old_base = body.get("base_url")
+    if rewrite.base_url and record.refused_code != _REFUSED_BASE_URL:
+        if isinstance(old_base, str) and old_base:
+            body = _replace_prefix(body, old_base.rstrip("/"), rewrite.base_url)
+        body["base_url"] = rewrite.base_url
+    if rewrite.token is not None and TOKEN_KEY in body:
+        body[TOKEN_KEY] = rewrite.token
+    if rewrite.hook_settings:
+        current = body.get("settings")
+        current = current if isinstance(current, dict) else {}
+        body["settings"] = {**current, **rewrite.hook_settings}
+    return body
+
+
+def _replace_prefix(value: Any, old: str, new: str) -> Any:
+    """Return `value` with every string starting with origin `old` moved to `new`."""
+    if isinstance(value, str):
+        if value == old or value.startswith(old + "/"):
+            return new + value[len(old) :]
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_prefix(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_prefix(v, old, new) for v in value]
+    return value
+
+
+def build_request(
+    record: Record, rewrite: Rewrite, *, secret: str | None
+) -> tuple[list[tuple[str, str]], bytes]:
+    """Return the headers and body bytes to send for `record`, signed with `secret`."""
+    body = to_json(rewrite_body(record, rewrite))
+    headers = recorded_headers(record)
+    if secret is not None and record.refused_code != _REFUSED_SIGNATURE:
+        headers += [(k.lower(), v) for k, v in signature_headers(body, secret).items()]
+    return headers, body
+
+
+def recorded_headers(record: Record) -> list[tuple[str, str]]:
+    """Return the recorded headers worth sending again (content type first, JSON by default)."""
+    recorded = record.data.get("headers")
+    headers = dict(recorded) if isinstance(recorded, Mapping) else {}
+    out = [("content-type", str(headers.pop("content-type", "application/json")))]
+    out += [
+        (str(name).lower(), str(value))
+        for name, value in headers.items()
+        if str(name).lower() not in _HOP_HEADERS
+    ]
+    return out
+
+
+def accepted_origin(record: Record) -> str | None:
+    """Return the Rossum origin a delivery named, unless the service refused it for that."""
+    body = record.data.get("body")
+    if record.refused_code == _REFUSED_BASE_URL or not isinstance(body, Mapping):
+        return None
+    url = body.get("base_url") or body.get("hook")
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"

@@ -1,0 +1,130 @@
+"""Where replayed deliveries go: the service in-process, or a running service over HTTP.
+
+In-process, the ASGI app is called directly (no sockets, no httpx on the delivery side), with
+its lifespan run once, so a replay costs what handling a delivery costs; the calls the service
+made or, in a dry run, intended come from the delivery it records on the request scope.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import httpx
+from starlette.applications import Starlette
+from starlette.types import Message
+
+from handlers.routing import Router
+from service.allowlist import Allowlist
+from service.app import create_app
+from service.delivery import SCOPE_KEY, Delivery
+from service.replay_diff import Observed
+from service.settings import Settings
+from service.state import ServiceState
+
+Headers = Sequence[tuple[str, str]]
+
+
+class Target(Protocol):
+    """Something that answers a delivery the way the service would."""
+
+    async def send(self, headers: Headers, body: bytes) -> Observed:
+        """Deliver one request; return the status, the JSON answer and the calls made."""
+        ...
+
+
+def decode_answer(raw: bytes) -> Any:
+    """Return a response body as JSON, its text if it is not JSON, None if empty."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class InProcessTarget:
+    """Call the service's ASGI app directly, handing it the lifespan state as uvicorn does."""
+
+    def __init__(self, app: Starlette, state: dict[str, Any], *, path: str = "/hooks") -> None:
+        self._app, self._state, self._path = app, state, path
+        service: ServiceState = state["service"]
+        self._allowed = list(service.settings.allowed_base_urls)
+
+    def allow(self, origin: str) -> None:
+        """Let payloads name `origin` as their `base_url` from now on (offline replays)."""
+        if origin in self._allowed:
+            return
+        try:
+            allowlist = Allowlist([*self._allowed, origin])
+        except ValueError:
+            return  # not an origin the allowlist could ever hold: the delivery is refused
+        self._allowed.append(origin)
+        service: ServiceState = self._state["service"]
+        service.allowlist = allowlist
+
+    async def send(self, headers: Headers, body: bytes) -> Observed:
+        """Deliver one request in-process; return what the service answered and did."""
+        scope = self._scope(headers, len(body))
+        messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+        status: list[int] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> Message:
+            return next(messages, {"type": "http.disconnect"})
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self._app(scope, receive, send)
+        delivery = scope.get(SCOPE_KEY)
+        calls = list(delivery.calls) if isinstance(delivery, Delivery) else None
+        return Observed(status[0] if status else None, decode_answer(b"".join(chunks)), calls)
+
+    def _scope(self, headers: Headers, length: int) -> dict[str, Any]:
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": self._path,
+            "raw_path": self._path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [*raw, (b"content-length", str(length).encode())],
+            "client": ("127.0.0.1", 0),
+            "server": ("replay", 80),
+            "state": dict(self._state),
+        }
+
+
+@asynccontextmanager
+async def in_process(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    router: Router | None = None,
+) -> AsyncIterator[InProcessTarget]:
+    """Build the service app, run its lifespan, and yield a target that calls it directly."""
+    app = create_app(settings, transport=transport, router=router)
+    async with app.router.lifespan_context(app) as state:
+        yield InProcessTarget(app, dict(state or {}))
+
+
+class RemoteTarget:
+    """POST deliveries to a running service; its API calls are not known to the replay."""
+
+    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
+        self._client, self._url = client, url
+
+    async def send(self, headers: Headers, body: bytes) -> Observed:
+        """Deliver one request over HTTP; raise `httpx.HTTPError` if it cannot be sent."""
+        response = await self._client.post(self._url, content=body, headers=list(headers))
+        return Observed(response.status_code, decode_answer(response.content), None)

@@ -1,0 +1,116 @@
+"""The demo, recorded by the real service, replayed by the real CLI against the real sandbox."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox import SandboxSettings, create_sandbox_app
+from sandbox.demo_data import DEMO_PASSWORD, DEMO_USER, demo_invoices
+from sandbox.server import serving_in_thread
+from tests.e2e.service_process import running_service
+
+SECRET = "e2e-replay-hook-secret"
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The sandbox's URL and the service's recording of the demo."""
+
+    sandbox_url: str
+    recording: Path
+    deliveries: int
+
+
+def _wait_for_lines(path: Path, count: int) -> None:
+    """Wait until the recorder's thread has written `count` lines (it runs off the answer)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().splitlines()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not reach {count} lines")
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    """Run the demo: sandbox and service on loopback, the demo invoices imported and recorded."""
+    app = create_sandbox_app(SandboxSettings(rate_limit_per_s=0, delivery_retry_delay_s=0))
+    record = tmp_path / "deliveries.jsonl"
+    env = {
+        "ROSSUM_HOOKS_WEBHOOK_SECRET": SECRET,
+        "ROSSUM_HOOKS_ALLOWED_BASE_URLS": "http://127.0.0.1:*",
+        "ROSSUM_HOOKS_RECORD_PATH": str(record),
+    }
+    with (
+        serving_in_thread(app) as sandbox_url,
+        httpx.Client(base_url=sandbox_url, timeout=60) as client,
+        running_service(env) as (service_url, _),
+    ):
+        login = client.post(
+            "/api/v1/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD}
+        )
+        client.headers["Authorization"] = f"Bearer {login.json()['key']}"
+        api = f"{sandbox_url}/api/v1"
+        hook = {
+            "name": "rossum-hooks",
+            "queues": [f"{api}/queues/101"],
+            "events": ["annotation_content", "annotation_status"],
+            "config": {
+                "url": f"{service_url}/hooks",
+                "secret": SECRET,
+                "payload_logging_enabled": True,
+            },
+            "token_owner": f"{api}/users/1",
+        }
+        assert client.post("/api/v1/hooks", json=hook).status_code == 201
+        for invoice in demo_invoices(date.today()):
+            client.post("/api/v1/sandbox/import?wait=true", json=invoice.body)
+        deliveries = client.get("/api/v1/sandbox/deliveries?wait=true").json()["results"]
+        count = sum(len(d["attempts"]) for d in deliveries)
+        _wait_for_lines(record, count)
+        yield Demo(sandbox_url, record, count)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "service.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+LOGIN = ["--username", DEMO_USER, "--password", DEMO_PASSWORD]
+
+
+def test_demo_recording_replays_same_and_gates_a_threshold_change(demo: Demo) -> None:
+    """Every demo answer replays "same" (exit 0); a higher expedite threshold exits 1."""
+    target = ["--api-url", demo.sandbox_url, *LOGIN]
+    same = _cli("replay", str(demo.recording), *target)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert (
+        f"replayed {demo.deliveries} deliveries: {demo.deliveries} same, 0 changed" in same.stdout
+    )
+    changed = _cli(
+        "replay", str(demo.recording), *target, "--hook-setting", "expedite_amount=20000"
+    )
+    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert "    - add expedite" in changed.stdout
+
+
+def test_pull_logs_round_trips_through_replay(demo: Demo, tmp_path: Path) -> None:
+    """The sandbox's hook logs, pulled as a recording, replay with every answer the same."""
+    pulled = tmp_path / "pulled.jsonl"
+    api = ["--base-url", demo.sandbox_url, *LOGIN]
+    pull = _cli("pull-logs", *api, "--since", "1h", "-o", str(pulled))
+    assert pull.returncode == 0, pull.stderr
+    assert f"pulled {demo.deliveries} deliveries; skipped 0" in pull.stderr
+    replay = _cli("replay", str(pulled), "--api-url", demo.sandbox_url, *LOGIN)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert f"{demo.deliveries} same, 0 changed" in replay.stdout

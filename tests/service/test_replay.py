@@ -1,0 +1,274 @@
+"""`rossum-hooks replay` on recordings made by the service's own recorder (no API at all)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import structlog
+
+from handlers.testing import CLEAN_INVOICE, content_payload
+from service.cli import main
+from tests.service.replay_kit import (
+    EXPENSIVE,
+    SECRET,
+    invoice_payloads,
+    read_lines,
+    record,
+    write_lines,
+)
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> Path:
+    """Return a recording of a mixed day of deliveries, plus one with a forged signature."""
+    path = tmp_path / "deliveries.jsonl"
+    forged = [content_payload("updated", **CLEAN_INVOICE)]
+    asyncio.run(record(path, invoice_payloads(), forged=forged))
+    return path
+
+
+def replay(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `rossum-hooks replay ARGS`; return the exit status, stdout and stderr."""
+    status = main(["replay", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_unchanged_rules_replay_every_answer_same(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Replaying a recording with the rules that made it: all same, exit status 0."""
+    status, out, _ = replay(capsys, str(recording), "--dry-run")
+    assert status == 0
+    assert "replayed 8 deliveries: 8 same, 0 changed" in out
+    assert "CHANGED" not in out
+
+
+def test_threshold_change_reports_changed_labels_and_exits_1(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Raising `expedite_amount` above the invoice's total changes its label calls: exit 1."""
+    status, out, _ = replay(
+        capsys, str(recording), "--dry-run", "--hook-setting", "expedite_amount=30000"
+    )
+    assert status == 1
+    assert "2 changed" in out
+    changed = [line for line in out.splitlines() if line.startswith("CHANGED")]
+    assert len(changed) == 2 and all("annotation 701" in line for line in changed)
+    assert "  labels (- recorded, + replayed):\n    - add expedite\n" in out
+
+
+def test_changed_rules_show_message_diff(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A router whose rules warn differently shows the messages that changed."""
+    status, out, _ = replay(
+        capsys, str(recording), "--dry-run", "--router", "tests.service.replay_rules:router"
+    )
+    assert status == 1
+    assert "  messages (- recorded, + replayed):" in out
+    assert '    - warning on datapoint 702002: "Purchase order number is missing."' in out
+    assert '    + error on document: "Replay test rule: every invoice is wrong."' in out
+
+
+def test_dry_run_lists_the_calls_it_would_make(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dry run names each intended write under its delivery and counts them all."""
+    status, out, _ = replay(capsys, str(recording), "--dry-run")
+    assert status == 0
+    assert '  would call: apply_labels {"add":["missing-po"]' in out
+    assert "dry run: 3 intended API writes (apply_labels 3); nothing was written" in out
+
+
+@pytest.mark.parametrize(
+    ("filters", "replayed", "filtered"),
+    [
+        pytest.param(["--event", "annotation_status"], 1, 7, id="event"),
+        pytest.param(["--event", "annotation_content.updated,email"], 3, 5, id="event-action"),
+        pytest.param(["--action", "initialize", "--action", "confirm"], 2, 6, id="action"),
+        pytest.param(["--annotation", "701"], 3, 5, id="annotation"),
+    ],
+)
+def test_filters_pick_deliveries(
+    recording: Path,
+    capsys: pytest.CaptureFixture[str],
+    filters: list[str],
+    replayed: int,
+    filtered: int,
+) -> None:
+    """Filters by event, event.action, action and annotation replay only what matches."""
+    status, out, _ = replay(capsys, str(recording), "--dry-run", *filters)
+    assert status == 0
+    assert f"replayed {replayed} deliveries: {replayed} same" in out
+    assert f"skipped {filtered} ({filtered} filtered out)" in out
+
+
+def test_verbose_report_file_lists_every_delivery(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-v` prints same deliveries too; `--report` writes one JSON line per delivery."""
+    report = tmp_path / "report.jsonl"
+    status, out, _ = replay(capsys, str(recording), "--dry-run", "-v", "--report", str(report))
+    assert status == 0
+    assert sum(line.startswith("SAME") for line in out.splitlines()) == 8
+    lines = read_lines(report)
+    assert [r["verdict"] for r in lines] == ["same"] * 8
+    assert lines[-1]["status"] == 401 and lines[-1]["event"] == "annotation_content"
+    assert lines[0]["calls"][-1]["call"] == "apply_labels"
+
+
+def test_forged_delivery_is_replayed_as_refused(
+    recording: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A delivery refused for its signature is sent unsigned again and refused again."""
+    status, out, _ = replay(capsys, str(recording), "--dry-run", "--event", "annotation_content")
+    assert status == 0 and "5 same, 0 changed" in out
+
+
+def test_records_without_body_are_skipped(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A delivery recorded without a body (not JSON) is counted, not replayed."""
+    records = read_lines(recording)
+    records[0] = {**records[0], "body": None, "body_error": "body is not valid JSON"}
+    path = write_lines(tmp_path / "partial.jsonl", records)
+    status, out, _ = replay(capsys, str(path), "--dry-run")
+    assert status == 0
+    assert "replayed 7 deliveries: 7 same, 0 changed; skipped 1 (1 without a recorded body)" in out
+
+
+def test_recording_from_stdin(
+    recording: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-` reads the recording from standard input."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(recording.read_text()))
+    status, out, _ = replay(capsys, "-", "--dry-run")
+    assert status == 0 and "8 same" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["missing.jsonl", "--dry-run"], "no recording at missing.jsonl", id="no-file"),
+        pytest.param(["{rec}"], "in-process replay needs --dry-run", id="nothing-named"),
+        pytest.param(
+            ["{rec}", "--url", "http://127.0.0.1:9/hooks", "--api-url", "http://127.0.0.1:9"],
+            "only apply in-process",
+            id="url-and-api-url",
+        ),
+        pytest.param(["{rec}", "--dry-run", "--hook-setting", "x"], "KEY=VALUE", id="setting"),
+        pytest.param(
+            ["{rec}", "--dry-run", "--router", "nowhere:router"], "cannot load", id="router"
+        ),
+        pytest.param(
+            ["{rec}", "--dry-run", "--router", "json:dumps"], "not a Router", id="not-router"
+        ),
+        pytest.param(["{rec}", "--dry-run", "--annotation", "x1"], "numeric ids", id="annotation"),
+        pytest.param(["{rec}", "--api-url", "http://127.0.0.1:9"], "needs --token", id="no-creds"),
+    ],
+)
+def test_usage_errors_exit_2(
+    recording: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    """Contradictory or incomplete options fail with exit status 2 and say why."""
+    for name in ("TOKEN", "USERNAME", "PASSWORD"):
+        monkeypatch.delenv(f"ROSSUM_HOOKS_API_{name}", raising=False)
+    status, out, err = replay(capsys, *(a.replace("{rec}", str(recording)) for a in args))
+    assert status == 2
+    assert message in err and out == ""
+
+
+def test_bad_recording_line_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A line that is not a delivery record names its line number; exit status 2."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"version": 1, "status": 200, "body": {}}) + "\n[1, 2]\n")
+    status, _, err = replay(capsys, str(path), "--dry-run")
+    assert status == 2 and "line 2: not a delivery record" in err
+
+
+def test_recorded_token_is_replaced_only_where_one_was_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A payload recorded without a token stays without one: the missing-token answer repeats."""
+    path = tmp_path / "no-token.jsonl"
+    payload = content_payload("updated", fields=EXPENSIVE, token=None)
+    asyncio.run(record(path, [payload]))
+    (line,) = read_lines(path)
+    assert "rossum_authorization_token" not in line["body"]
+    assert "were skipped" in line["answer"]["messages"][-1]["content"]
+    status, out, _ = replay(capsys, str(path), "--dry-run")
+    assert status == 0 and "1 same" in out
+
+
+def test_secret_is_read_from_the_environment_for_remote_replays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With --url, the first of ROSSUM_HOOKS_WEBHOOK_SECRET's secrets signs the deliveries."""
+    from service.cli import build_parser
+    from service.replay import config_from
+
+    monkeypatch.setenv("ROSSUM_HOOKS_WEBHOOK_SECRET", f"{SECRET}, older-secret")
+    argv = ["replay", "rec.jsonl", "--url", "http://127.0.0.1:8000"]
+    config = config_from(build_parser(argv).parse_args(argv))
+    assert config.secret == SECRET and config.url == "http://127.0.0.1:8000"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_counts_every_line_on_a_terminal(recording: Path) -> None:
+    """On a TTY the bar runs over all lines, filtered ones included, and ends at 100%."""
+    from service.replay_engine import Recording, replay_file
+    from service.replay_payload import Selection
+    from service.replay_setup import ReplayConfig
+
+    terminal, out = _Terminal(), io.StringIO()
+    selection = Selection(events=frozenset({"annotation_status"}))
+    asyncio.run(
+        replay_file(
+            ReplayConfig(dry_run=True),
+            Recording(str(recording)),
+            selection=selection,
+            out=out,
+            progress_stream=terminal,
+        )
+    )
+    assert terminal.getvalue().split("\r")[-1].startswith("replay [" + "#" * 30 + "] 8/8 100%")
+    assert "1 same" in out.getvalue()
+
+
+def test_in_process_replay_ignores_the_services_own_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Env credentials, recording path and live mode of a deployment never reach a replay."""
+    from service.replay_setup import replay_settings
+
+    monkeypatch.setenv("ROSSUM_HOOKS_API_TOKEN", "production-token")
+    monkeypatch.setenv("ROSSUM_HOOKS_API_BASE_URL", "https://acme.rossum.app/api/v1")
+    monkeypatch.setenv("ROSSUM_HOOKS_RECORD_PATH", "/var/lib/rossum-hooks/deliveries.jsonl")
+    settings = replay_settings(secret="s", dry_run=True, allowed=[])
+    assert not settings.has_own_credentials()
+    assert settings.record_path is None and settings.dry_run is True

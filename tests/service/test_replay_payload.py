@@ -1,0 +1,137 @@
+"""Reading recordings and rebuilding their deliveries for another target (pure)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from handlers.signature import verify
+from service.progress import ProgressBar
+from service.replay_offline import called_label_names, sideloaded_labels
+from service.replay_payload import (
+    Record,
+    RecordingError,
+    Rewrite,
+    Selection,
+    accepted_origin,
+    build_request,
+    parse_records,
+    rewrite_body,
+)
+
+OLD = "https://acme.rossum.app"
+NEW = "http://127.0.0.1:8001"
+
+
+def _record(body: dict[str, Any] | None = None, **data: Any) -> Record:
+    payload = {
+        "request_id": "r-1",
+        "base_url": OLD,
+        "hook": f"{OLD}/api/v1/hooks/5",
+        "rossum_authorization_token": "[redacted]",
+        "settings": {"due_soon_days": 5},
+        "annotation": {"url": f"{OLD}/api/v1/annotations/9", "labels": [f"{OLD}/api/v1/labels/1"]},
+        "event": "annotation_content",
+        "action": "updated",
+    }
+    values = {"status": 200, "answer": {}, "headers": {"content-type": "application/json"}}
+    return Record(1, {"body": payload if body is None else body, **values, **data})
+
+
+def test_records_are_parsed_with_line_numbers() -> None:
+    """Blank lines are skipped; a bad line raises naming its number."""
+    good = json.dumps({"status": 200, "body": {}})
+    records = list(parse_records([good, "", good]))
+    assert [r.line for r in records] == [1, 3]
+    with pytest.raises(RecordingError, match="line 2: not JSON"):
+        list(parse_records([good, "{nope"]))
+
+
+def test_selection_matches_event_action_and_annotation() -> None:
+    """Filters combine: each given filter must match."""
+    record = _record(event="annotation_content", action="updated", annotation_id=9)
+    assert Selection().matches(record)
+    assert Selection(events=frozenset({"annotation_content.updated"})).matches(record)
+    assert not Selection(events=frozenset({"annotation_status"})).matches(record)
+    assert not Selection(annotations=frozenset({10})).matches(record)
+    assert Selection(actions=frozenset({"updated"}), annotations=frozenset({9})).matches(record)
+
+
+def test_rewrite_points_every_url_at_the_target_and_substitutes_the_token() -> None:
+    """The base URL, nested URLs under it, the redacted token and settings are rewritten."""
+    rewrite = Rewrite(token="sandbox-token", base_url=NEW, hook_settings={"expedite_amount": 5})
+    body = rewrite_body(_record(), rewrite)
+    assert body["base_url"] == NEW and body["hook"] == f"{NEW}/api/v1/hooks/5"
+    assert body["annotation"]["labels"] == [f"{NEW}/api/v1/labels/1"]
+    assert body["rossum_authorization_token"] == "sandbox-token"
+    assert body["settings"] == {"due_soon_days": 5, "expedite_amount": 5}
+
+
+def test_rewrite_leaves_out_what_the_recording_left_out() -> None:
+    """No token is added to a payload sent without one; a refused base URL stays refused."""
+    no_token = _record()
+    del no_token.data["body"]["rossum_authorization_token"]
+    assert "rossum_authorization_token" not in rewrite_body(no_token, Rewrite(token="t"))
+    refused = _record(status=403, answer={"detail": "no", "code": "base_url_not_allowed"})
+    assert rewrite_body(refused, Rewrite(base_url=NEW))["base_url"] == OLD
+    assert accepted_origin(refused) is None and accepted_origin(_record()) == OLD
+
+
+def test_build_request_signs_the_new_bytes() -> None:
+    """The rebuilt body verifies with the target's secret; hop headers are not forwarded."""
+    record = _record(headers={"content-type": "application/json", "host": "x", "x-extra": "1"})
+    headers, body = build_request(record, Rewrite(base_url=NEW), secret="s3cret")
+    assert verify(dict(headers), body, ["s3cret"]) == "sha256"
+    assert json.loads(body)["base_url"] == NEW
+    assert [name for name, _ in headers][:2] == ["content-type", "x-extra"]
+
+
+def test_refused_signature_is_sent_unsigned() -> None:
+    """A delivery the service refused for its signature is replayed without one."""
+    record = _record(status=401, answer={"detail": "bad", "code": "invalid_signature"})
+    headers, _ = build_request(record, Rewrite(), secret="s3cret")
+    assert all("signature" not in name for name, _ in headers)
+
+
+def test_record_identity_falls_back_to_the_body() -> None:
+    """A refused delivery's event and action are read from its body."""
+    record = _record(event=None, action=None)
+    assert (record.event, record.action) == ("annotation_content", "updated")
+    assert not Record(1, {"body": None, "status": 400}).replayable
+
+
+def test_offline_label_sources() -> None:
+    """Labels come from sideloads (with URLs) and from names the recorded calls used."""
+    body = {"labels": [{"name": "a", "url": "u-a"}], "annotation": {"labels": ["u-b"]}}
+    assert sideloaded_labels(body) == [("a", "u-a")]
+    calls = [{"call": "create_new_label", "name": "x"}, {"call": "apply_labels", "add": ["y"]}]
+    assert called_label_names([*calls, "junk"]) == ["x", "y"]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_draws_on_a_terminal_only() -> None:
+    """On a TTY the bar redraws at most once per interval and ends its line; else silent."""
+    now = [0.0]
+    terminal = _Terminal()
+    bar = ProgressBar(total=4, stream=terminal, interval=1.0, clock=lambda: now[0])
+    bar.advance()  # within the interval: not drawn
+    now[0] = 2.0
+    bar.advance()
+    bar.advance(2)  # done: drawn even within the interval
+    bar.close()
+    frames = terminal.getvalue().split("\r")[1:]
+    assert frames[0].startswith("replay [###############...............] 2/4  50% 1/s")
+    assert frames[1].startswith("replay [##############################] 4/4 100%")
+    assert terminal.getvalue().endswith("\n")
+    quiet = io.StringIO()
+    silent = ProgressBar(total=1, stream=quiet)
+    silent.advance()
+    silent.close()
+    assert quiet.getvalue() == ""

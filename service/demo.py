@@ -112,7 +112,7 @@ async def run_demo(
     out: TextIO = sys.stdout,
 ) -> int:
     """Start sandbox and service, import the demo invoices, print the results table."""
-    configure_logging(level="warning", fmt="console")
+    configure_logging(level="error", fmt="console")
     secret = secrets.token_urlsafe(24)
     sandbox_app = create_sandbox_app(SandboxSettings(rate_limit_per_s=rate_limit))
     async with serving(sandbox_app) as sandbox_url:

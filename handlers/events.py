@@ -180,6 +180,18 @@ class HookEvent(_Model):
         annotation = getattr(self, "annotation", None)
         return annotation.organization if isinstance(annotation, Annotation) else None
 
+    @property
+    def sideloaded_labels(self) -> dict[str, str]:
+        """Return name -> URL of the label objects sideloaded in the payload (hook `sideload`)."""
+        objects = (self.model_extra or {}).get("labels")
+        if not isinstance(objects, list):
+            return {}
+        return {
+            str(o["name"]): str(o["url"])
+            for o in objects
+            if isinstance(o, Mapping) and o.get("name") and o.get("url")
+        }
+
 
 class AnnotationStatusEvent(HookEvent):
     """`annotation_status.changed`: `annotation.status` and `annotation.previous_status`."""

@@ -104,13 +104,20 @@ class Executor:
     ) -> Outcome:
         current = _current_labels(event)
         removable = set() if current == frozenset() else set(decision.remove_labels)
-        urls = await self.labels.resolve(
-            api,
-            organization=organization,
-            names=decision.add_labels | removable,
-            create=decision.add_labels,
-            journal=journal,
-        )
+        # Sideloaded label objects are the annotation's labels as Rossum sees them now: exact,
+        # and free of API calls (a cached list may predate a label made in the UI).
+        sideloaded = event.sideloaded_labels
+        self.labels.learn(organization, sideloaded)
+        wanted = decision.add_labels | removable
+        urls = {n: sideloaded[n] for n in wanted if n in sideloaded}
+        if wanted - urls.keys():
+            urls |= await self.labels.resolve(
+                api,
+                organization=organization,
+                names=wanted - urls.keys(),
+                create=decision.add_labels - urls.keys(),
+                journal=journal,
+            )
         add = sorted(n for n in decision.add_labels if current is None or urls[n] not in current)
         remove = sorted(
             n for n in removable if n in urls and (current is None or urls[n] in current)

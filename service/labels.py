@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,12 @@ class LabelCache:
         self._ttl_s, self._clock = ttl_s, clock
         self._orgs: dict[str, _OrgLabels] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def learn(self, organization: str, urls: Mapping[str, str]) -> None:
+        """Take label URLs seen elsewhere (a payload's sideload) as known for `organization`."""
+        known = self._orgs.get(organization)
+        if known is not None:
+            known.urls.update(urls)
 
     def forget(self, organization: str) -> None:
         """Drop what is known about `organization` (e.g. after a label URL was refused)."""

@@ -39,7 +39,8 @@ class OfflineRossum:
             return
         known = self._labels.setdefault(origin, {})
         for name, url in sideloaded_labels(record.data.get("body")):
-            known.setdefault(name, url)
+            if name not in known or (_tail_id(known[name]) or 0) >= PLACEHOLDER_FIRST_ID:
+                known[name] = url  # a real URL beats a placeholder learnt from a call
         for name in called_label_names(record.data.get("calls")):
             if name not in known:
                 known[name] = f"{origin}/api/v1/labels/{next(self._ids)}"

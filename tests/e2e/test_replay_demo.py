@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from handlers.content import ContentTree
 from sandbox import SandboxSettings, create_sandbox_app
 from sandbox.demo_data import DEMO_PASSWORD, DEMO_USER, demo_invoices
 from sandbox.server import serving_in_thread
@@ -71,14 +72,32 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
                 "payload_logging_enabled": True,
             },
             "token_owner": f"{api}/users/1",
+            "sideload": ["labels"],
         }
         assert client.post("/api/v1/hooks", json=hook).status_code == 201
-        for invoice in demo_invoices(date.today()):
-            client.post("/api/v1/sandbox/import?wait=true", json=invoice.body)
+        imported = {
+            invoice.key: client.post("/api/v1/sandbox/import?wait=true", json=invoice.body).json()
+            for invoice in demo_invoices(date.today())
+        }
+        _fill_in_po(client, imported["missing-po"]["id"])  # `updated` takes the label back
         deliveries = client.get("/api/v1/sandbox/deliveries?wait=true").json()["results"]
         count = sum(len(d["attempts"]) for d in deliveries)
         _wait_for_lines(record, count)
         yield Demo(sandbox_url, record, count)
+
+
+def _fill_in_po(client: httpx.Client, annotation_id: int) -> None:
+    """Fill in the missing PO as a reviewer; the sandbox delivers `annotation_content.updated`."""
+    content = client.get(f"/api/v1/annotations/{annotation_id}/content").json()["content"]
+    datapoint = ContentTree(content).datapoint("order_id")
+    assert datapoint is not None
+    operation = {"op": "replace", "id": datapoint["id"], "value": {"content": {"value": "PO-1"}}}
+    response = client.post(
+        f"/api/v1/annotations/{annotation_id}/content/operations", json={"operations": [operation]}
+    )
+    assert response.status_code == 200, response.text
+    labels = client.get(f"/api/v1/annotations/{annotation_id}").json()["labels"]
+    assert labels == [], "the reviewer's edit should have removed missing-po"
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -97,6 +116,9 @@ def test_demo_recording_replays_same_and_gates_a_threshold_change(demo: Demo) ->
     assert (
         f"replayed {demo.deliveries} deliveries: {demo.deliveries} same, 0 changed" in same.stdout
     )
+    offline = _cli("replay", str(demo.recording), "--dry-run")  # no API at all
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert f"{demo.deliveries} same, 0 changed" in offline.stdout
     changed = _cli(
         "replay", str(demo.recording), *target, "--hook-setting", "expedite_amount=20000"
     )

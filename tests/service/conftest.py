@@ -29,7 +29,7 @@ class FakeRossum:
         self.applied: list[dict[str, Any]] = []
         self.created: list[str] = []
         self.waits: list[float] = []
-        self.router.get("/labels").mock(side_effect=self._list)
+        self.listing = self.router.get("/labels").mock(side_effect=self._list)
         self.create = self.router.post("/labels").mock(side_effect=self._create)
         self.apply = self.router.post("/labels/apply").mock(side_effect=self._apply)
         self.patch = self.router.patch(path__regex=r"/annotations/\d+$").mock(

@@ -10,7 +10,7 @@ import httpx
 from handlers.decision import Decision
 from handlers.routing import Router
 from tests.service.conftest import FakeRossum, ServiceFactory
-from tests.service.kit import ANNOTATION_URL, content_event, signed, status_event
+from tests.service.kit import ANNOTATION_URL, API, content_event, signed, status_event
 
 # Rules' labels on the kit's invoices: amount >= 10000 -> expedite; empty PO -> missing-po.
 EXPENSIVE_NO_PO = {"amount_total": "25000.00", "order_id": ""}
@@ -109,6 +109,24 @@ async def test_label_removed_when_condition_no_longer_holds(
     assert len(rossum.applied) == 1
     assert rossum.applied[0]["operations"]["remove"] == [expedite]
     assert not rossum.applied[0]["operations"].get("add")
+
+
+async def test_sideloaded_labels_are_trusted_without_listing(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A label made in the UI after the cache filled is removed by its sideloaded URL."""
+    listed = rossum.listing
+    async with service() as client:
+        first_body, first_headers = signed(content_event("updated", values=EXPENSIVE_NO_PO))
+        await client.post("/hooks", content=first_body, headers=first_headers)  # cache fills
+        ui_label = f"{API}/labels/9001"  # made in Rossum's UI: unknown to the cached list
+        payload = content_event("updated", rows=0, labels=[ui_label])
+        payload["labels"] = [{"id": 9001, "url": ui_label, "name": "expedite"}]
+        body, headers = signed(payload)
+        calls_before = listed.call_count
+        await client.post("/hooks", content=body, headers=headers)
+    assert listed.call_count == calls_before  # the sideload answered, no listing needed
+    assert rossum.applied[-1]["operations"]["remove"] == [ui_label]
 
 
 async def test_unlabelled_clean_invoice_makes_no_call_at_all(

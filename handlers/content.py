@@ -1,0 +1,232 @@
+"""Read an annotation's content tree by `schema_id`, and build operations on it.
+
+The tree is Rossum's "Annotation Data" as plain JSON: sections hold datapoints and
+multivalues; a multivalue holds tuples (table rows) or datapoints; a datapoint carries
+`content.value` (as shown in the UI) and `content.normalized_value` (ISO date, JSON number).
+This module is a pure leaf: standard library plus `handlers.decision`, nothing else, so the
+API client can reuse it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from handlers.decision import Operation
+
+Node = Mapping[str, Any]
+Row = Mapping[str, Node]
+_NULLISH = (None, "", "None", "null")
+
+
+class ContentTree:
+    """Index a content tree once and look nodes up by `schema_id` or id."""
+
+    __slots__ = ("_by_id", "_by_schema", "nodes")
+
+    def __init__(self, content: Sequence[Node] | str | None) -> None:
+        # Status events carry the content as a URL, not the tree: treat as empty.
+        self.nodes: Sequence[Node] = (
+            content if isinstance(content, Sequence) and not isinstance(content, str) else ()
+        )
+        self._by_schema: dict[str, list[Node]] = {}
+        self._by_id: dict[int, Node] = {}
+        for node in walk(self.nodes):
+            self._by_schema.setdefault(node.get("schema_id", ""), []).append(node)
+            if isinstance(node.get("id"), int):
+                self._by_id[node["id"]] = node
+
+    def datapoints(self, schema_id: str) -> list[Node]:
+        """Return every node with this `schema_id`, in document order."""
+        return list(self._by_schema.get(schema_id, ()))
+
+    def datapoint(self, schema_id: str) -> Node | None:
+        """Return the first node with this `schema_id` (a header field), or None."""
+        found = self._by_schema.get(schema_id)
+        return found[0] if found else None
+
+    def by_id(self, id: int) -> Node | None:
+        """Return the node with this id, or None."""
+        return self._by_id.get(id)
+
+    def value(self, schema_id: str) -> str | None:
+        """Return the field's value stripped of whitespace, or None when absent or empty."""
+        return value_of(self.datapoint(schema_id))
+
+    def number(self, schema_id: str) -> Decimal | None:
+        """Return the field as a Decimal read from `normalized_value`, or None."""
+        return number_of(self.datapoint(schema_id))
+
+    def date(self, schema_id: str) -> date | None:
+        """Return the field as a date read from `normalized_value` (ISO), or None."""
+        return date_of(self.datapoint(schema_id))
+
+    def multivalue(self, schema_id: str) -> Node | None:
+        """Return the multivalue (table or repeated field) with this `schema_id`, or None."""
+        for node in self._by_schema.get(schema_id, ()):
+            if node.get("category") == "multivalue":
+                return node
+        return None
+
+    def rows(self, schema_id: str) -> list[Row]:
+        """Return the multivalue's rows, each a mapping of `schema_id` to datapoint."""
+        multivalue = self.multivalue(schema_id)
+        if multivalue is None:
+            return []
+        rows: list[Row] = []
+        for child in multivalue.get("children") or ():
+            if child.get("category") == "tuple":
+                rows.append({dp.get("schema_id", ""): dp for dp in child.get("children") or ()})
+            else:
+                rows.append({child.get("schema_id", ""): child})
+        return rows
+
+
+def walk(nodes: Iterable[Node]) -> Iterator[Node]:
+    """Yield every node of the tree depth-first, parents before children."""
+    stack = list(reversed(list(nodes)))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue  # tolerate junk in recorded payloads rather than crash a rule
+        yield node
+        children = node.get("children")
+        if isinstance(children, list):
+            stack.extend(reversed(children))
+
+
+def raw_value(datapoint: Node | None) -> str | None:
+    """Return `content.value` exactly as stored (no stripping), or None."""
+    if datapoint is None:
+        return None
+    content = datapoint.get("content")
+    value = content.get("value") if isinstance(content, Mapping) else None
+    return None if value is None else str(value)
+
+
+def value_of(datapoint: Node | None) -> str | None:
+    """Return a datapoint's value stripped of whitespace, or None when absent or empty."""
+    value = raw_value(datapoint)
+    stripped = value.strip() if value is not None else None
+    return None if stripped in _NULLISH else stripped
+
+
+def _normalized(datapoint: Node | None) -> str | None:
+    content = datapoint.get("content") if datapoint is not None else None
+    value = content.get("normalized_value") if isinstance(content, Mapping) else None
+    return None if value in _NULLISH else str(value).strip()
+
+
+def number_of(datapoint: Node | None) -> Decimal | None:
+    """Return a datapoint as a Decimal: `normalized_value`, else the parsed `value`, or None."""
+    normalized = _normalized(datapoint)
+    if normalized is not None:
+        try:
+            number = Decimal(normalized)
+        except InvalidOperation:
+            number = None
+        if number is not None and number.is_finite():
+            return number
+    return parse_number(value_of(datapoint))
+
+
+def date_of(datapoint: Node | None) -> date | None:
+    """Return a datapoint as a date: ISO `normalized_value`, else an ISO `value`, or None."""
+    for text in (_normalized(datapoint), value_of(datapoint)):
+        if text:
+            try:
+                return date.fromisoformat(text[:10])
+            except ValueError:
+                continue
+    return None
+
+
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'\u2019$€£¥]|[A-Za-z]{3}$|^[A-Za-z]{3}")
+
+
+def parse_number(text: str | None) -> Decimal | None:
+    """Parse a UI-formatted number (`"18 492.48"`, `"1.234,56"`, `"EUR -12"`), or return None.
+
+    When both `,` and `.` occur the last one is the decimal separator; a lone `,` is decimal
+    unless it repeats or is followed by exactly three digits (`"1,234"` groups thousands).
+    """
+    if not text:
+        return None
+    cleaned = _NUMBER_JUNK.sub("", text.strip())
+    if "," in cleaned and "." in cleaned:
+        if cleaned.rfind(",") > cleaned.rfind("."):
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+    elif "," in cleaned:
+        head, _, tail = cleaned.rpartition(",")
+        grouped = cleaned.count(",") > 1 or len(tail) == 3
+        cleaned = cleaned.replace(",", "") if grouped else f"{head}.{tail}"
+    elif cleaned.count(".") > 1:
+        cleaned = cleaned.replace(".", "")
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _ref(node: Node | int) -> tuple[int, str | None]:
+    if isinstance(node, int):
+        return node, None
+    return int(node["id"]), node.get("schema_id")
+
+
+def replace(
+    datapoint: Node | int,
+    value: str,
+    *,
+    normalized_value: str | None = None,
+    validation_sources: Sequence[str] | None = None,
+    hidden: bool | None = None,
+    options: Sequence[Mapping[str, str]] | None = None,
+    position: Sequence[float] | None = None,
+    page: int | None = None,
+) -> Operation:
+    """Build a `replace` of a datapoint's value (and optionally other updatable attributes)."""
+    id_, schema_id = _ref(datapoint)
+    content: dict[str, Any] = {"value": value}
+    for key, item in (("normalized_value", normalized_value), ("position", position)):
+        if item is not None:
+            content[key] = list(item) if key == "position" else item
+    if page is not None:
+        content["page"] = page
+    payload: dict[str, Any] = {"content": content}
+    if validation_sources is not None:
+        payload["validation_sources"] = list(validation_sources)
+    if hidden is not None:
+        payload["hidden"] = hidden
+    if options is not None:
+        payload["options"] = [dict(o) for o in options]
+    return Operation(op="replace", id=id_, value=payload, schema_id=schema_id)
+
+
+def add_row(
+    multivalue: Node | int,
+    cells: Mapping[str, str],
+    *,
+    validation_sources: Sequence[str] | None = None,
+) -> Operation:
+    """Build an `add` appending a table row with the given `{schema_id: value}` cells."""
+    id_, schema_id = _ref(multivalue)
+    row: list[dict[str, Any]] = []
+    for cell_schema_id, cell_value in cells.items():
+        cell: dict[str, Any] = {"schema_id": cell_schema_id, "content": {"value": cell_value}}
+        if validation_sources is not None:
+            cell["validation_sources"] = list(validation_sources)
+        row.append(cell)
+    return Operation(op="add", id=id_, value=row, schema_id=schema_id)
+
+
+def remove(node: Node | int) -> Operation:
+    """Build a `remove` of a multivalue child (a table row or a repeated datapoint)."""
+    id_, schema_id = _ref(node)
+    return Operation(op="remove", id=id_, schema_id=schema_id)

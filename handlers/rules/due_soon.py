@@ -1,0 +1,23 @@
+"""Label invoices whose due date is near (or past) `due-soon`, so they are paid on time.
+
+Setting: `due_soon_days` (integer, default 7). The clock is the event's timestamp (UTC).
+"""
+
+from __future__ import annotations
+
+from handlers.decision import Decision
+from handlers.events import REVIEW_ACTIONS, AnnotationContentEvent
+from handlers.params import int_setting
+from handlers.routing import Router
+
+router = Router()
+
+
+@router.register("annotation_content", action=REVIEW_ACTIONS)
+def due_soon(event: AnnotationContentEvent) -> Decision:
+    """Label `due-soon` when `date_due` is at most `due_soon_days` away or overdue."""
+    days = int_setting(event, "due_soon_days", default=7)
+    due = event.content.date("date_due")
+    return Decision.label(
+        "due-soon", when=due is not None and (due - event.now.date()).days <= days
+    )

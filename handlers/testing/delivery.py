@@ -1,0 +1,51 @@
+"""Turn payloads into deliveries (JSON bytes, signed headers) and play decisions forward."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from handlers.content import walk
+from handlers.decision import Decision
+from handlers.events import AnnotationContentEvent, HookEvent
+from handlers.operations import apply_operations
+from handlers.signature import signature_headers
+from handlers.testing.payloads import build
+
+
+def payload_of(event: HookEvent) -> dict[str, Any]:
+    """Return the event back as a JSON-ready payload (aliases and extras kept)."""
+    return event.model_dump(mode="json", by_alias=True)
+
+
+def encode(payload: Mapping[str, Any] | HookEvent) -> bytes:
+    """Return the payload as the compact JSON bytes Rossum would send."""
+    data = payload_of(payload) if isinstance(payload, HookEvent) else payload
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+def signed(
+    payload: Mapping[str, Any] | HookEvent, secret: str, *, legacy: bool = False
+) -> tuple[dict[str, str], bytes]:
+    """Return `(headers, body)` of a delivery signed with `secret`, as Rossum sends it."""
+    body = encode(payload)
+    headers = {"Content-Type": "application/json", **signature_headers(body, secret, legacy=legacy)}
+    return headers, body
+
+
+def after(
+    event: AnnotationContentEvent, decision: Decision, **changes: Any
+) -> AnnotationContentEvent:
+    """Return the next delivery as Rossum would send it once `decision`'s operations applied.
+
+    Keyword arguments override top-level payload keys (e.g. `action="updated"`).
+    """
+    payload = payload_of(event)
+    tree = payload["annotation"]["content"]
+    next_id = itertools.count(max((n["id"] for n in walk(tree)), default=0) + 1)
+    payload["annotation"]["content"] = apply_operations(
+        tree, decision.operations, new_id=lambda: next(next_id)
+    )
+    return build({**payload, **changes}, AnnotationContentEvent)

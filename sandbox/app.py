@@ -1,0 +1,61 @@
+"""The sandbox Starlette app: Rossum's API under `/api/v1`, sandbox controls beside it.
+
+Usable in-process (`httpx.ASGITransport(app=create_sandbox_app())`; state at
+`app.state.sandbox`) or served by uvicorn (`rossum-hooks sandbox --port N`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount
+
+from sandbox import annotation_data, control, hooks, labels, login, resources
+from sandbox.annotations import routes as annotation_routes
+from sandbox.errors import EXCEPTION_HANDLERS
+from sandbox.gate import GateMiddleware
+from sandbox.settings import SandboxSettings
+from sandbox.state import Sandbox
+from sandbox.urls import API_PREFIX
+
+
+def create_sandbox_app(
+    settings: SandboxSettings | None = None,
+    *,
+    delivery_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Starlette:
+    """Build a sandbox app; `delivery_transport` routes hook deliveries (default: real HTTP)."""
+    sandbox = Sandbox(
+        settings or SandboxSettings(), delivery_transport=delivery_transport, clock=clock
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await sandbox.aclose()
+
+    api = Mount(
+        API_PREFIX,
+        routes=[
+            *login.routes,
+            *labels.routes,
+            *annotation_routes,
+            *annotation_data.routes,
+            *hooks.routes,
+            *resources.routes,
+            *control.routes,
+        ],
+    )
+    app = Starlette(
+        routes=[api],
+        middleware=[Middleware(GateMiddleware, sandbox=sandbox)],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=lifespan,
+    )
+    app.state.sandbox = sandbox
+    return app

@@ -1,0 +1,99 @@
+"""Records of deliveries (sandbox-only listing) and Rossum-style hook log entries.
+
+Hook logs follow `GET /hooks/logs` (spec section 6): one entry per attempt, with `request` (the
+payload, only when the hook has `payload_logging_enabled`, token and secrets redacted) and
+`response`. Neither listing ever holds a token, a secret or a signature.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sandbox.answers import Outcome
+from sandbox.payloads import redacted
+from sandbox.store import Record, Store, now_iso
+
+
+@dataclass
+class Attempt:
+    """One HTTP call of a delivery."""
+
+    number: int
+    started_at: str
+    duration_ms: float
+    status_code: int | None
+    error: str | None
+
+
+@dataclass
+class Delivery:
+    """One event delivered to one hook, across its attempts."""
+
+    id: int
+    request_id: str
+    hook_id: int
+    hook_name: str
+    event: str
+    action: str
+    annotation_id: int | None
+    interactive: bool
+    created_at: str
+    state: str = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    answer: Any = None
+    outcome: Outcome = field(default_factory=Outcome)
+    finished_at: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the record for `GET /api/v1/sandbox/deliveries`."""
+        data = asdict(self)
+        data["outcome"] = self.outcome.as_json()
+        data["status_code"] = self.attempts[-1].status_code if self.attempts else None
+        data["duration_ms"] = round(sum(a.duration_ms for a in self.attempts), 3)
+        return data
+
+
+def log_entry(
+    store: Store,
+    hook: Record,
+    delivery: Delivery,
+    attempt: Attempt,
+    payload: dict[str, Any],
+    final: bool,
+) -> dict[str, Any]:
+    """Return the hook log entry of one attempt (`final`: no retry follows it)."""
+    ann = store.find("annotations", delivery.annotation_id or 0)
+    ok = attempt.status_code is not None and 200 <= attempt.status_code < 300
+    if ok:
+        level, status, message = "INFO", "completed", "Hook call succeeded."
+    else:
+        failure = attempt.error or f"HTTP {attempt.status_code}"
+        level = "ERROR" if final else "WARNING"
+        status = "failed" if final else "running"
+        message = f"Hook call failed: {failure}." + ("" if final else " Retrying.")
+    logging = bool(hook["config"].get("payload_logging_enabled"))
+    return {
+        "timestamp": now_iso(),
+        "uuid": str(uuid.uuid4()),
+        "request_id": delivery.request_id,
+        "event": delivery.event,
+        "action": delivery.action,
+        "organization_id": ann["organization"] if ann else None,
+        "queue_id": ann["queue"] if ann else None,
+        "annotation_id": delivery.annotation_id,
+        "email_id": None,
+        "hook_id": hook["id"],
+        "hook_type": hook.get("type", "webhook"),
+        "log_level": level,
+        "message": message,
+        "request": redacted(payload) if logging else None,
+        "response": delivery.answer,
+        "start": attempt.started_at,
+        "end": now_iso(),
+        "settings": dict(hook.get("settings", {})),
+        "status": status,
+        "status_code": attempt.status_code,
+        "output": None,
+    }

@@ -1,8 +1,9 @@
 """Benchmark the embedded API client against a plain bounded httpx loop, in one run.
 
-A loopback stand-in API (a minimal Starlette app under uvicorn, in its own process) answers
-after a configurable latency. For each latency the script times, as medians over `--repeat`
-runs alternating the two contenders:
+A loopback API in its own process answers after a configurable latency: the project's Rossum
+sandbox (default; seeded with the annotations first) or a minimal Starlette stand-in
+(`--server stand-in`, the least server CPU per request). For each latency the script times,
+as medians over `--repeat` runs alternating the two contenders:
 
 * 1,000 gathered `retrieve_annotation` calls with 8 in flight (bound: calls x latency / 8);
 * listing 2,000 annotations, 100 per page, following `pagination.next`;
@@ -10,8 +11,8 @@ runs alternating the two contenders:
 for this client and for the baseline (`asyncio.Semaphore` + `httpx.AsyncClient` +
 `response.json()`), and prints wall time, client CPU per call and the ratios.
 
-    python bench/client.py                       # 20 ms and 0 ms, 5 repetitions
-    python bench/client.py --latency-ms 20 --repeat 3
+    python bench/client.py                       # sandbox, 20 ms and 0 ms, 5 repetitions
+    python bench/client.py --server stand-in --latency-ms 20 --repeat 3
 """
 
 from __future__ import annotations
@@ -131,12 +132,33 @@ def stand_in_app(base: str, latency: float, total: int):  # type: ignore[no-unty
     return Starlette(routes=routes)
 
 
-def serve(port: int, latency: float, total: int) -> None:
-    """Run the stand-in API until terminated (in a child process)."""
+def serve(kind: str, port: int, latency: float, total: int) -> None:
+    """Run the chosen API until terminated (in a child process)."""
     import uvicorn
 
-    app = stand_in_app(f"http://{HOST}:{port}", latency, total)
-    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False, lifespan="off")
+    # The server's own per-request logging would only measure structlog.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    if kind == "sandbox":
+        from sandbox.app import create_sandbox_app
+        from sandbox.settings import SandboxSettings
+
+        app = create_sandbox_app(SandboxSettings(latency_s=latency, rate_limit_per_s=0))
+    else:
+        app = stand_in_app(f"http://{HOST}:{port}", latency, total)
+    uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
+
+
+def prepare(kind: str, base: str, total: int) -> tuple[str, int]:
+    """Seed the API if needed; return a token and the first annotation id."""
+    if kind != "sandbox":
+        return "bench", 1
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for i in range(total):
+            body = {"queue": 101, "file_name": f"{i}.pdf", "fields": {"document_id": f"B-{i}"}}
+            http.post("/sandbox/import", json=body).raise_for_status()
+        login = {"username": "demo@example.com", "password": "demo-password"}
+        key = http.post("/auth/login", json=login).raise_for_status().json()["key"]
+    return str(key), 3001  # the sandbox numbers annotations from 3001
 
 
 def free_port() -> int:
@@ -161,50 +183,70 @@ def wait_until_listening(port: int, timeout: float = 20.0) -> None:
 # ---- the contenders --------------------------------------------------------------------------
 
 
-async def ours_gather(base: str, calls: int, in_flight: int) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where and what to call."""
+
+    base: str
+    token: str
+    first_id: int
+    calls: int
+    items: int
+    in_flight: int
+
+    @property
+    def ids(self) -> range:
+        return range(self.first_id, self.first_id + self.calls)
+
+
+async def ours_gather(t: Target) -> None:
     """This client: gather `calls` retrieve_annotation calls."""
-    async with AsyncRossumAPIClient(base, Token("bench"), max_in_flight_requests=in_flight) as api:
-        results = await asyncio.gather(*(api.retrieve_annotation(i) for i in range(1, calls + 1)))
-    assert results[-1].id == calls
+    async with AsyncRossumAPIClient(
+        t.base, Token(t.token), max_in_flight_requests=t.in_flight
+    ) as api:
+        results = await asyncio.gather(*(api.retrieve_annotation(i) for i in t.ids))
+    assert results[-1].id == t.ids[-1]
 
 
-async def plain_gather(base: str, calls: int, in_flight: int) -> None:
+async def plain_gather(t: Target) -> None:
     """Baseline: a semaphore-bounded loop of plain httpx GETs decoded with `.json()`."""
-    limit = asyncio.Semaphore(in_flight)
-    limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
-    headers = {"Authorization": "Bearer bench"}
+    limit = asyncio.Semaphore(t.in_flight)
+    limits = httpx.Limits(max_connections=t.in_flight, max_keepalive_connections=t.in_flight)
+    headers = {"Authorization": f"Bearer {t.token}"}
     async with httpx.AsyncClient(limits=limits, headers=headers) as http:
 
         async def one(i: int) -> object:
             async with limit:
-                response = await http.get(f"{base}/annotations/{i}")
+                response = await http.get(f"{t.base}/annotations/{i}")
                 response.raise_for_status()
                 return response.json()
 
-        results = await asyncio.gather(*(one(i) for i in range(1, calls + 1)))
-    assert len(results) == calls
+        results = await asyncio.gather(*(one(i) for i in t.ids))
+    assert len(results) == t.calls
 
 
-async def ours_list(base: str, total: int, in_flight: int) -> None:
+async def ours_list(t: Target) -> None:
     """This client: list every annotation."""
-    async with AsyncRossumAPIClient(base, Token("bench"), max_in_flight_requests=in_flight) as api:
+    async with AsyncRossumAPIClient(
+        t.base, Token(t.token), max_in_flight_requests=t.in_flight
+    ) as api:
         items = [a async for a in api.list_annotations()]
-    assert len(items) == total
+    assert len(items) == t.items
 
 
-async def plain_list(base: str, total: int, in_flight: int) -> None:
+async def plain_list(t: Target) -> None:
     """Baseline: follow `pagination.next` page by page with plain httpx."""
-    headers = {"Authorization": "Bearer bench"}
+    headers = {"Authorization": f"Bearer {t.token}"}
     items: list[object] = []
     async with httpx.AsyncClient(headers=headers) as http:
-        url: str | None = f"{base}/annotations?page_size={PAGE_SIZE}"
+        url: str | None = f"{t.base}/annotations?page_size={PAGE_SIZE}"
         while url:
             response = await http.get(url)
             response.raise_for_status()
             data = response.json()
             items.extend(data["results"])
             url = data["pagination"]["next"]
-    assert len(items) == total
+    assert len(items) == t.items
 
 
 # ---- measuring -------------------------------------------------------------------------------
@@ -246,32 +288,29 @@ def compare(
 
 
 def report(args: argparse.Namespace, latency_ms: float) -> list[str]:
-    """Start a stand-in at this latency, run both scenarios, return the report lines."""
+    """Start the API at this latency, run both scenarios, return the report lines."""
     port = free_port()
     total = max(args.items, args.calls)
     server = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(port, latency_ms / 1000, total), daemon=True
+        target=serve, args=(args.server, port, latency_ms / 1000, total), daemon=True
     )
     server.start()
     try:
         wait_until_listening(port)
         base = f"http://{HOST}:{port}/api/v1"
-        calls, items, n = args.calls, args.items, args.in_flight
-        gather = compare(
-            lambda: ours_gather(base, calls, n), lambda: plain_gather(base, calls, n), args.repeat
-        )
-        listing = compare(
-            lambda: ours_list(base, items, n), lambda: plain_list(base, items, n), args.repeat
-        )
+        token, first_id = prepare(args.server, base, total)
+        t = Target(base, token, first_id, args.calls, total, args.in_flight)
+        gather = compare(lambda: ours_gather(t), lambda: plain_gather(t), args.repeat)
+        listing = compare(lambda: ours_list(t), lambda: plain_list(t), args.repeat)
     finally:
         server.terminate()
         server.join()
-    bound = calls * latency_ms / 1000 / n
-    lines = [
-        row(f"{latency_ms:g} ms", f"{calls} gathered calls", *gather, calls, f"{bound:.2f} s"),
-        row(f"{latency_ms:g} ms", f"list {items} annotations", *listing, items // PAGE_SIZE, ""),
+    bound = args.calls * latency_ms / 1000 / args.in_flight
+    bound_text = f"{bound:.2f} s" if bound else "-"
+    return [
+        row(f"{latency_ms:g} ms", f"{args.calls} gathered calls", *gather, args.calls, bound_text),
+        row(f"{latency_ms:g} ms", f"list {total} annotations", *listing, total // PAGE_SIZE, ""),
     ]
-    return lines
 
 
 def row(latency: str, scenario: str, ours: Sample, plain: Sample, requests: int, bound: str) -> str:
@@ -292,13 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-flight", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[20.0, 0.0])
+    parser.add_argument("--server", choices=["sandbox", "stand-in"], default="sandbox")
     args = parser.parse_args(argv)
     # Production logging runs at INFO: the per-request debug event is then never built.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
     print(
         f"client benchmark: {args.calls} gathered retrieve_annotation calls and listing "
         f"{args.items} annotations ({PAGE_SIZE}/page), {args.in_flight} in flight, "
-        f"median of {args.repeat}; stand-in: Starlette + uvicorn on loopback, own process"
+        f"median of {args.repeat}; server: {args.server} under uvicorn on loopback, own process"
     )
     print(
         f"{'lat':>6}  {'scenario':<24} {'plain':>9} {'client':>9} {'ratio':>7}  {'bound':>7}  "

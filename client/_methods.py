@@ -126,6 +126,7 @@ class ApiMethods:
     request_json = CallMethod(gen.request_json)
     request_paginated = ListMethod(gen.request_paginated)
 
+    # ---- annotations
     list_annotations = ListMethod(ann.list_annotations)
     search_for_annotations = ListMethod(ann.search_for_annotations)
     retrieve_annotation = CallMethod(ann.retrieve_annotation)
@@ -143,6 +144,8 @@ class ApiMethods:
     postpone_annotation = CallMethod(ann.postpone_annotation)
     reject_annotation = CallMethod(ann.reject_annotation)
     switch_annotation_queue = CallMethod(ann.switch_annotation_queue)
+
+    # ---- documents and relations
     retrieve_document = CallMethod(doc.retrieve_document)
     retrieve_document_content = CallMethod(doc.retrieve_document_content)
     create_new_document = CallMethod(doc.create_new_document)
@@ -154,6 +157,8 @@ class ApiMethods:
     delete_document_relation = CallMethod(doc.delete_document_relation)
     list_relations = ListMethod(doc.list_relations)
     create_new_relation = CallMethod(doc.create_new_relation)
+
+    # ---- uploads, tasks, exports, email import
     upload_document = CallMethod(upl.upload_document)
     import_document = CallMethod(upl.import_document)
     upload_and_wait_until_imported = CallMethod(upl.upload_and_wait_until_imported)
@@ -164,6 +169,8 @@ class ApiMethods:
     export_annotations_to_json = ListMethod(upl.export_annotations_to_json)
     export_annotations_to_file = StreamMethod(upl.export_annotations_to_file)
     import_email = CallMethod(upl.import_email)
+
+    # ---- configuration objects
     list_queues = ListMethod(obj.list_queues)
     retrieve_queue = CallMethod(obj.retrieve_queue)
     create_new_queue = CallMethod(obj.create_new_queue)
@@ -211,6 +218,8 @@ class ApiMethods:
     create_new_rule = CallMethod(obj.create_new_rule)
     update_part_rule = CallMethod(obj.update_part_rule)
     delete_rule = CallMethod(obj.delete_rule)
+
+    # ---- labels
     list_labels = ListMethod(lab.list_labels)
     retrieve_label = CallMethod(lab.retrieve_label)
     create_new_label = CallMethod(lab.create_new_label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from contextlib import aclosing
 
 import httpx
@@ -203,3 +204,26 @@ def test_results_keep_unknown_fields(
     (label,) = list(sync_client.list_labels())
     assert isinstance(label, Label)
     assert label.brand_new == [1, 2]  # type: ignore[attr-defined]
+
+
+def test_search_needs_a_query(sync_client: SyncRossumAPIClient) -> None:
+    """Searching with neither `query` nor `query_string` is refused before any request."""
+    with pytest.raises(ValueError, match="query"):
+        sync_client.search_for_annotations(ordering=["-created_at"])
+
+
+def test_search_posts_its_query_on_every_page(
+    api: respx.MockRouter, sync_client: SyncRossumAPIClient
+) -> None:
+    """The search body goes with each page request, the cursor URL is followed as given."""
+    route = api.post("/annotations/search").mock(
+        side_effect=[
+            page([{"id": 1}], f"{BASE}/annotations/search?search_after=abc"),
+            page([{"id": 2}]),
+        ]
+    )
+    found = [a.id for a in sync_client.search_for_annotations(query={"status": "to_review"})]
+    assert found == [1, 2]
+    bodies = [json.loads(call.request.content) for call in route.calls]
+    assert bodies == [{"query": {"status": "to_review"}}] * 2
+    assert route.calls.last.request.url.params["search_after"] == "abc"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -316,3 +317,12 @@ async def test_custom_deserializer_gets_the_resource_and_plain_json(
     async with AsyncRossumAPIClient(BASE, Token("t"), deserializer=deserialize) as client:
         assert await client.retrieve_queue(1) == ("queues", "Q")
     assert repr(seen[0]) == "Resource.Queue"
+
+
+def test_clients_share_one_verifying_ssl_context() -> None:
+    """Every client reuses one certificate-verifying SSL context instead of building its own."""
+    from client._core import http_options
+
+    context = http_options(None, 4)["verify"]
+    assert context is http_options(5, 8)["verify"]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

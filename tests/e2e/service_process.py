@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -52,3 +53,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     process.kill()
     _, err = process.communicate()
     raise RuntimeError(f"service did not start: {err.decode()}")
+
+
+def wait_for_lines(path: Path, count: int) -> None:
+    """Wait until the recorder's thread has written `count` lines (it runs off the answer)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if path.exists() and len(path.read_text().splitlines()) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{path} did not reach {count} lines")

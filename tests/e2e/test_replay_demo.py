@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +16,7 @@ from handlers.content import ContentTree
 from sandbox import SandboxSettings, create_sandbox_app
 from sandbox.demo_data import DEMO_PASSWORD, DEMO_USER, demo_invoices
 from sandbox.server import serving_in_thread
-from tests.e2e.service_process import running_service
+from tests.e2e.service_process import running_service, wait_for_lines
 
 SECRET = "e2e-replay-hook-secret"
 pytestmark = pytest.mark.e2e
@@ -30,16 +29,6 @@ class Demo:
     sandbox_url: str
     recording: Path
     deliveries: int
-
-
-def _wait_for_lines(path: Path, count: int) -> None:
-    """Wait until the recorder's thread has written `count` lines (it runs off the answer)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if path.exists() and len(path.read_text().splitlines()) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{path} did not reach {count} lines")
 
 
 @pytest.fixture
@@ -82,7 +71,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         _fill_in_po(client, imported["missing-po"]["id"])  # `updated` takes the label back
         deliveries = client.get("/api/v1/sandbox/deliveries?wait=true").json()["results"]
         count = sum(len(d["attempts"]) for d in deliveries)
-        _wait_for_lines(record, count)
+        wait_for_lines(record, count)
         yield Demo(sandbox_url, record, count)
 
 

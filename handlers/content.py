@@ -23,33 +23,66 @@ _NULLISH = (None, "", "None", "null")
 
 
 class ContentTree:
-    """Index a content tree once and look nodes up by `schema_id` or id."""
+    """Look content-tree nodes up by `schema_id` or id, indexing only as far as asked.
 
-    __slots__ = ("_by_id", "_by_schema", "nodes")
+    Header fields (children of sections) and multivalues are indexed on the first lookup, which
+    is all most rules need; the full walk into table rows happens only for a row-level
+    `schema_id`, `datapoints()` or `by_id()`. Schema ids are unique within a Rossum schema, so a
+    header field found in the shallow index is also the first in document order.
+    """
+
+    __slots__ = ("_by_id", "_deep", "_shallow", "nodes")
 
     def __init__(self, content: Sequence[Node] | str | None) -> None:
         # Status events carry the content as a URL, not the tree: treat as empty.
         self.nodes: Sequence[Node] = (
             content if isinstance(content, Sequence) and not isinstance(content, str) else ()
         )
-        self._by_schema: dict[str, list[Node]] = {}
-        self._by_id: dict[int, Node] = {}
-        for node in walk(self.nodes):
-            self._by_schema.setdefault(node.get("schema_id", ""), []).append(node)
-            if isinstance(node.get("id"), int):
-                self._by_id[node["id"]] = node
+        self._shallow: dict[str, Node] | None = None
+        self._deep: dict[str, list[Node]] | None = None
+        self._by_id: dict[int, Node] | None = None
+
+    def _header_index(self) -> dict[str, Node]:
+        if self._shallow is None:
+            index: dict[str, Node] = {}
+            for section in self.nodes:
+                if not isinstance(section, Mapping):
+                    continue
+                index.setdefault(section.get("schema_id", ""), section)
+                children = section.get("children")
+                for child in children if isinstance(children, list) else ():
+                    if isinstance(child, Mapping):
+                        index.setdefault(child.get("schema_id", ""), child)
+            self._shallow = index
+        return self._shallow
+
+    def _full_index(self) -> dict[str, list[Node]]:
+        if self._deep is None:
+            index: dict[str, list[Node]] = {}
+            by_id: dict[int, Node] = {}
+            for node in walk(self.nodes):
+                index.setdefault(node.get("schema_id", ""), []).append(node)
+                if isinstance(node.get("id"), int):
+                    by_id[node["id"]] = node
+            self._deep, self._by_id = index, by_id
+        return self._deep
 
     def datapoints(self, schema_id: str) -> list[Node]:
         """Return every node with this `schema_id`, in document order."""
-        return list(self._by_schema.get(schema_id, ()))
+        return list(self._full_index().get(schema_id, ()))
 
     def datapoint(self, schema_id: str) -> Node | None:
         """Return the first node with this `schema_id` (a header field), or None."""
-        found = self._by_schema.get(schema_id)
-        return found[0] if found else None
+        found = self._header_index().get(schema_id)
+        if found is not None:
+            return found
+        deep = self._full_index().get(schema_id)
+        return deep[0] if deep else None
 
     def by_id(self, id: int) -> Node | None:
         """Return the node with this id, or None."""
+        self._full_index()
+        assert self._by_id is not None
         return self._by_id.get(id)
 
     def value(self, schema_id: str) -> str | None:
@@ -66,7 +99,10 @@ class ContentTree:
 
     def multivalue(self, schema_id: str) -> Node | None:
         """Return the multivalue (table or repeated field) with this `schema_id`, or None."""
-        for node in self._by_schema.get(schema_id, ()):
+        node = self._header_index().get(schema_id)
+        if node is not None and node.get("category") == "multivalue":
+            return node
+        for node in self._full_index().get(schema_id, ()):  # a multivalue nested deeper
             if node.get("category") == "multivalue":
                 return node
         return None

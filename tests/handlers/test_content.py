@@ -181,3 +181,22 @@ def test_apply_operations_replaces_adds_and_removes() -> None:
     assert tree.value("currency") == "eur"  # the original is not modified
     with pytest.raises(KeyError, match="unknown node id 999"):
         apply_operations(content, [remove(999)], new_id=lambda: 0)
+
+
+def test_row_level_fields_and_nested_multivalues_are_found_in_document_order() -> None:
+    """A schema id that lives only in table rows, or a multivalue below a tuple, is still found."""
+    cell = {"id": 5, "schema_id": "item_code", "category": "datapoint", "content": {"value": "A"}}
+    later = {"id": 6, "schema_id": "item_code", "category": "datapoint", "content": {"value": "B"}}
+    inner = {"id": 8, "schema_id": "serials", "category": "multivalue", "children": []}
+    row1 = {"id": 4, "schema_id": "item", "category": "tuple", "children": [cell, inner]}
+    row2 = {"id": 7, "schema_id": "item", "category": "tuple", "children": [later]}
+    table = {"id": 3, "schema_id": "items", "category": "multivalue", "children": [row1, row2]}
+    header = {"id": 2, "schema_id": "total", "category": "datapoint", "content": {"value": "9"}}
+    tree = ContentTree(
+        [{"id": 1, "schema_id": "s", "category": "section", "children": [header, table]}]
+    )
+    assert tree.value("total") == "9"
+    assert tree.datapoint("item_code") is cell  # the first row's cell, not the later one
+    assert tree.multivalue("serials") is inner
+    assert tree.by_id(6) is later
+    assert [dp["id"] for dp in tree.datapoints("item_code")] == [5, 6]

@@ -14,7 +14,7 @@ import copy
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sandbox.normalize import normalize, same_normalized
+from handlers.normalize import normalize, same_normalized
 
 Node = dict[str, Any]
 NewId = Callable[[], int]

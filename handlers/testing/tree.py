@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from handlers.content import date_of, parse_number
 from handlers.invoice_schema import INVOICE_SCHEMA
+from handlers.normalize import normalize
 
 FieldValue = str | int | float | Decimal | date | Mapping[str, Any] | None
 Rows = Sequence[Mapping[str, FieldValue]]
@@ -112,7 +112,7 @@ def _content(type_: str, value: FieldValue, line: int) -> dict[str, Any]:
     position = [96, top, 480, top + 18] if text else None
     content: dict[str, Any] = {
         "value": text,
-        "normalized_value": normalize(type_, text),
+        "normalized_value": normalize(text, type_),
         "page": 1 if text else None,
         "position": position,
         "rir_text": text or None,
@@ -123,19 +123,6 @@ def _content(type_: str, value: FieldValue, line: int) -> dict[str, Any]:
         "connector_text": None,
     }
     return {**content, **overrides}
-
-
-def normalize(type_: str, text: str) -> str | None:
-    """Return Rossum's `normalized_value` for a value of a datapoint type."""
-    if not text:
-        return None if type_ in ("number", "date") else ""
-    if type_ == "number":
-        number = parse_number(text)
-        return None if number is None else str(number)
-    if type_ == "date":
-        parsed = date_of({"content": {"value": text}})
-        return None if parsed is None else parsed.isoformat()
-    return text
 
 
 def _check_known(

@@ -47,6 +47,9 @@ def test_normalized_values_follow_types() -> None:
     assert content.date("date_due") == date(2024, 6, 1)
     assert content.datapoint("sender_name")["content"]["normalized_value"] == "Acme"  # type: ignore[index]
     assert content.number("amount_due") is None
+    dotted = build_content_event(fields={"date_due": "31.05.2024", "amount_due": ""}).content
+    assert dotted.date("date_due") == date(2024, 5, 31)
+    assert dotted.datapoint("amount_due")["content"]["normalized_value"] == ""  # type: ignore[index]
 
 
 def test_unknown_schema_ids_are_refused() -> None:

@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.content import InvalidOperation, find_node, schema_index, with_urls
+from handlers.tree import find_node, schema_index, with_urls
+from sandbox.content import InvalidOperation
 from sandbox.errors import bad_request, not_found
 from sandbox.http import caller, read_object, sandbox_of, urls_of
 from sandbox.operations import apply_operations

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.content import InvalidOperation, find_node, schema_index
+from handlers.tree import find_node, schema_index
+from sandbox.content import InvalidOperation
 from sandbox.operations import apply_operations
 from sandbox.store import Record, Store
 

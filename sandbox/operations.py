@@ -11,15 +11,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.content import (
-    InvalidOperation,
-    NewId,
-    Node,
-    find_node,
-    new_datapoint,
-    row_template,
-    update_datapoint,
-)
+from handlers.tree import NewId, Node, find_node, new_datapoint, row_template
+from sandbox.content import InvalidOperation, update_datapoint
 
 
 def apply_operations(

@@ -23,7 +23,8 @@ from handlers.events import (
     parse_event,
 )
 from handlers.invoice_schema import INVOICE_SCHEMA
-from handlers.testing.tree import FieldValue, Rows, TreeBuilder
+from handlers.testing.tree import TreeBuilder
+from handlers.tree import FieldValue, Rows
 
 BASE_URL = "https://example.rossum.app"
 TIMESTAMP = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)

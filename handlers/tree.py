@@ -23,16 +23,16 @@ FieldValue = str | int | float | Decimal | date | Mapping[str, Any] | None
 Rows = Sequence[Mapping[str, FieldValue]]
 
 
-def schema_index(schema_content: Sequence[Node]) -> dict[str, Node]:
+def schema_index(schema_content: Sequence[Mapping[str, Any]]) -> dict[str, Node]:
     """Return `{schema_id: schema node}` for every node of a schema's `content`."""
     index: dict[str, Node] = {}
     stack = list(schema_content)
     while stack:
-        node = stack.pop()
+        node = dict(stack.pop())
         index[node["id"]] = node
         children = node.get("children")
         if isinstance(children, Mapping):
-            stack.append(dict(children))
+            stack.append(children)
         elif isinstance(children, list):
             stack.extend(children)
     return index

@@ -1,4 +1,4 @@
-"""Pure content-tree code: operation edge cases."""
+"""Applying content operations: all-or-nothing, as Rossum does."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
+from handlers.errors import InvalidOperation
 from handlers.invoice_schema import INVOICE_SCHEMA
+from handlers.operations import apply_operations
 from handlers.tree import build_tree, iter_tree, schema_index
-from sandbox.content import InvalidOperation
-from sandbox.operations import apply_operations
 
 
 def test_failed_operations_leave_the_tree_untouched() -> None:

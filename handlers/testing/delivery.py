@@ -22,16 +22,21 @@ def payload_of(event: HookEvent) -> dict[str, Any]:
     return event.model_dump(mode="json", by_alias=True)
 
 
-def encode(payload: Mapping[str, Any] | HookEvent) -> bytes:
-    """Return the payload as the compact JSON bytes Rossum would send."""
+def encode(payload: Mapping[str, Any] | HookEvent | bytes) -> bytes:
+    """Return the payload as the compact JSON bytes Rossum would send (bytes pass through)."""
+    if isinstance(payload, bytes):
+        return payload
     data = payload_of(payload) if isinstance(payload, HookEvent) else payload
     return json.dumps(data, separators=(",", ":")).encode()
 
 
 def signed(
-    payload: Mapping[str, Any] | HookEvent, secret: str, *, legacy: bool = False
+    payload: Mapping[str, Any] | HookEvent | bytes, secret: str, *, legacy: bool = False
 ) -> tuple[dict[str, str], bytes]:
-    """Return `(headers, body)` of a delivery signed with `secret`, as Rossum sends it."""
+    """Return `(headers, body)` of a delivery signed with `secret`, as Rossum sends it.
+
+    A `bytes` payload is signed as is (e.g. a truncated body, to test refusals).
+    """
     body = encode(payload)
     headers = {"Content-Type": "application/json", **signature_headers(body, secret, legacy=legacy)}
     return headers, body

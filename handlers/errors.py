@@ -3,6 +3,8 @@
 HookError            (code: str, a stable machine-readable id)
 ├── InvalidSignature  signature missing, malformed, or matching no configured secret
 └── BadPayload        body is not JSON, or not a hook payload of a known shape
+
+InvalidOperation (a ValueError): a content operation Rossum would refuse (`handlers.operations`).
 """
 
 from __future__ import annotations
@@ -30,3 +32,9 @@ class BadPayload(HookError):
     """The body is not JSON, or its shape is not a hook payload."""
 
     code = "bad_payload"
+
+
+class InvalidOperation(ValueError):
+    """A content operation Rossum would refuse; the message names the operation and why."""
+
+    code = "invalid_operation"

@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.content import InvalidOperation, find_node, schema_index, with_urls
+from handlers.errors import InvalidOperation
+from handlers.operations import applied
+from handlers.tree import find_node, schema_index, with_urls
 from sandbox.errors import bad_request, not_found
 from sandbox.http import caller, read_object, sandbox_of, urls_of
-from sandbox.operations import apply_operations
 from sandbox.state import Sandbox
 from sandbox.store import Record
 from sandbox.urls import Urls
@@ -45,7 +46,7 @@ async def _change(request: Request, ann: Record, operations: Any) -> list[int]:
     require_editable(ann, who)
     schema = schema_index(sandbox.store.get("schemas", ann["schema"])["content"])
     try:
-        tree, changed = apply_operations(
+        tree, changed = applied(
             sandbox.store.contents.get(ann["id"], []),
             operations,
             schema=schema,

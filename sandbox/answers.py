@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.content import InvalidOperation, find_node, schema_index
-from sandbox.operations import apply_operations
+from handlers.errors import InvalidOperation
+from handlers.operations import applied
+from handlers.tree import find_node, schema_index
 from sandbox.store import Record, Store
 
 MESSAGE_TYPES = frozenset({"error", "warning", "info"})
@@ -122,7 +123,7 @@ def _apply_operations(
     schema = schema_index(store.get("schemas", ann["schema"])["content"])
     tree = store.contents.get(ann["id"], [])
     try:
-        new_tree, changed = apply_operations(
+        new_tree, changed = applied(
             tree, operations, schema=schema, new_id=lambda: store.new_id("datapoints")
         )
     except InvalidOperation as exc:

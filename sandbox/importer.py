@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sandbox.content import build_tree, row_template, schema_index
+from handlers.tree import build_tree, row_template, schema_index
 from sandbox.errors import bad_request
 from sandbox.pdf import text_pdf
 from sandbox.store import Record, Store, now_iso

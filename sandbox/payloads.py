@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.tree import with_urls
 from sandbox import serialize
-from sandbox.content import with_urls
 from sandbox.store import Record, Store
 from sandbox.urls import Urls
 

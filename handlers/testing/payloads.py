@@ -23,7 +23,8 @@ from handlers.events import (
     parse_event,
 )
 from handlers.invoice_schema import INVOICE_SCHEMA
-from handlers.testing.tree import FieldValue, Rows, TreeBuilder
+from handlers.testing.tree import TreeBuilder
+from handlers.tree import FieldValue, Rows
 
 BASE_URL = "https://example.rossum.app"
 TIMESTAMP = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
@@ -93,13 +94,17 @@ def annotation(
     annotation_id: int,
     status: str,
     previous_status: str | None,
-    labels: Sequence[str | int] = (),
+    labels: Sequence[str | int] | None = (),
     metadata: Mapping[str, Any] | None = None,
     content: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return an annotation object; `content` is the tree, or its URL when None."""
+    """Return an annotation object; `content` is the tree, or its URL when None.
+
+    `labels` are names or URLs (ints become label URLs); None leaves the key out, as in
+    payloads of hooks set up before labels existed.
+    """
     url = _api(base_url, f"annotations/{annotation_id}")
-    return {
+    ann = {
         "id": annotation_id,
         "url": url,
         "status": status,
@@ -116,12 +121,17 @@ def annotation(
         "exported_at": None,
         "rir_poll_id": "54f6b91cfb751289e71ddf12",
         "messages": None,
-        "labels": [_api(base_url, f"labels/{x}") if isinstance(x, int) else x for x in labels],
+        "labels": [
+            _api(base_url, f"labels/{x}") if isinstance(x, int) else x for x in labels or ()
+        ],
         "metadata": dict(metadata or {}),
         "automated": False,
         "content": content if content is not None else f"{url}/content",
         "time_spent": 0,
     }
+    if labels is None:
+        del ann["labels"]
+    return ann
 
 
 def document(*, base_url: str, document_id: int, file_name: str = "invoice.pdf") -> dict[str, Any]:
@@ -151,7 +161,7 @@ def content_payload(
     updated_datapoints: Sequence[int] | None = None,
     status: str = "to_review",
     previous_status: str | None = "importing",
-    labels: Sequence[str | int] = (),
+    labels: Sequence[str | int] | None = (),
     metadata: Mapping[str, Any] | None = None,
     annotation_id: int | None = None,
     **keys: Any,
@@ -206,7 +216,7 @@ def status_payload(
     *,
     status: str = "to_review",
     previous_status: str = "importing",
-    labels: Sequence[str | int] = (),
+    labels: Sequence[str | int] | None = (),
     metadata: Mapping[str, Any] | None = None,
     annotation_id: int | None = None,
     **keys: Any,

@@ -1,23 +1,19 @@
 """Build realistic annotation content trees from a schema and `{schema_id: value}` fields.
 
-Every schema datapoint is present (empty unless given), as in a real extraction; ids are
-unique ints, URLs point under the annotation, `normalized_value` follows the datapoint type
-(numbers as JSON number strings, dates as ISO dates), tables are multivalues of tuples.
+The nodes are `handlers.tree`'s (the sandbox builds its trees with the same code); this kit
+adds URLs under the annotation, ids counted from `first_id`, and refuses unknown schema ids.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from handlers.content import date_of, parse_number
 from handlers.invoice_schema import INVOICE_SCHEMA
+from handlers.tree import FieldValue, Node, Rows, build_tree, new_datapoint, new_row, with_urls
 
-FieldValue = str | int | float | Decimal | date | Mapping[str, Any] | None
-Rows = Sequence[Mapping[str, FieldValue]]
+__all__ = ["FieldValue", "Rows", "TreeBuilder"]
 
 
 class TreeBuilder:
@@ -26,7 +22,12 @@ class TreeBuilder:
     def __init__(self, *, annotation_url: str, first_id: int) -> None:
         self.annotation_url = annotation_url
         self._ids: Iterator[int] = itertools.count(first_id)
-        self._line = 0
+
+    def _new_id(self) -> int:
+        return next(self._ids)
+
+    def _served(self, node: Node) -> Node:
+        return with_urls([node], annotation_url=self.annotation_url)[0]
 
     def build(
         self,
@@ -39,115 +40,45 @@ class TreeBuilder:
         """Return the content tree (list of sections) for `schema` filled with the values."""
         fields, tables = dict(fields or {}), dict(tables or {})
         _check_known(schema, fields, tables)
-        return [self._section(section, fields, tables, set(omit)) for section in schema]
-
-    def _node(self, schema_node: Mapping[str, Any], category: str) -> dict[str, Any]:
-        id_ = next(self._ids)
-        return {
-            "id": id_,
-            "url": f"{self.annotation_url}/content/{id_}",
-            "schema_id": schema_node["id"],
-            "category": category,
-        }
-
-    def _section(
-        self,
-        section: Mapping[str, Any],
-        fields: Mapping[str, FieldValue],
-        tables: Mapping[str, Rows],
-        omit: set[str],
-    ) -> dict[str, Any]:
-        node = self._node(section, "section")
-        children: list[dict[str, Any]] = []
-        for child in section.get("children") or ():
-            if child["id"] in omit:
-                continue
-            if child["category"] == "multivalue":
-                children.append(self.multivalue(child, tables.get(child["id"], ())))
-            else:
-                children.append(self.datapoint(child, fields.get(child["id"], "")))
-        node["children"] = children
-        return node
+        tree = build_tree(schema, fields=fields, tables=tables, new_id=self._new_id, omit=omit)
+        return with_urls(tree, annotation_url=self.annotation_url)
 
     def multivalue(self, schema_node: Mapping[str, Any], rows: Rows) -> dict[str, Any]:
         """Return a multivalue node holding one tuple (or datapoint) per row."""
-        node = self._node(schema_node, "multivalue")
-        template = schema_node["children"]
-        node["children"] = [self.row(template, row) for row in rows]
-        return node
+        tree = build_tree(
+            [schema_node], fields={}, tables={schema_node["id"]: rows}, new_id=self._new_id
+        )
+        return with_urls(tree, annotation_url=self.annotation_url)[0]
 
     def row(self, template: Mapping[str, Any], cells: Mapping[str, FieldValue]) -> dict[str, Any]:
         """Return one table row: a tuple with every cell of the template (or a datapoint)."""
-        if template["category"] == "datapoint":
-            return self.datapoint(template, cells.get(template["id"], ""))
-        unknown = set(cells) - {c["id"] for c in template["children"]}
-        if unknown:
-            raise ValueError(f"unknown cells {sorted(unknown)} for row {template['id']!r}")
-        self._line += 1
-        node = self._node(template, "tuple")
-        node["children"] = [self.datapoint(c, cells.get(c["id"], "")) for c in template["children"]]
-        return node
+        _check_cells(template, [cells])
+        return self._served(new_row(template, cells, new_id=self._new_id))
 
     def datapoint(self, schema_node: Mapping[str, Any], value: FieldValue) -> dict[str, Any]:
         """Return a datapoint node as extracted by Rossum, holding `value`."""
-        node = self._node(schema_node, "datapoint")
-        node["content"] = _content(str(schema_node.get("type", "string")), value, self._line)
-        node.update(
-            validation_sources=["score"] if node["content"]["value"] else [],
-            time_spent=0.0,
-            time_spent_overall=0.0,
-            hidden=False,
-        )
-        if "options" in schema_node:
-            node["options"] = [dict(o) for o in schema_node["options"]]
-        return node
-
-
-def _content(type_: str, value: FieldValue, line: int) -> dict[str, Any]:
-    overrides: Mapping[str, Any] = {}
-    if isinstance(value, Mapping):
-        overrides, value = value, value.get("value", "")
-    text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
-    top = 120 + 24 * line
-    position = [96, top, 480, top + 18] if text else None
-    content: dict[str, Any] = {
-        "value": text,
-        "normalized_value": normalize(type_, text),
-        "page": 1 if text else None,
-        "position": position,
-        "rir_text": text or None,
-        "rir_raw_text": text or None,
-        "rir_page": 1 if text else None,
-        "rir_position": position,
-        "rir_confidence": 0.97 if text else None,
-        "connector_text": None,
-    }
-    return {**content, **overrides}
-
-
-def normalize(type_: str, text: str) -> str | None:
-    """Return Rossum's `normalized_value` for a value of a datapoint type."""
-    if not text:
-        return None if type_ in ("number", "date") else ""
-    if type_ == "number":
-        number = parse_number(text)
-        return None if number is None else str(number)
-    if type_ == "date":
-        parsed = date_of({"content": {"value": text}})
-        return None if parsed is None else parsed.isoformat()
-    return text
+        return self._served(new_datapoint(schema_node, value, new_id=self._new_id))
 
 
 def _check_known(
-    schema: Sequence[Mapping[str, Any]], fields: Mapping[str, Any], tables: Mapping[str, Any]
+    schema: Sequence[Mapping[str, Any]], fields: Mapping[str, Any], tables: Mapping[str, Rows]
 ) -> None:
-    header = {
-        c["id"] for s in schema for c in s.get("children") or () if c["category"] != "multivalue"
-    }
-    multivalues = {
-        c["id"] for s in schema for c in s.get("children") or () if c["category"] == "multivalue"
-    }
-    for given, known, what in ((fields, header, "field"), (tables, multivalues, "table")):
+    children = [c for s in schema for c in s.get("children") or ()]
+    header = {c["id"] for c in children if c["category"] != "multivalue"}
+    multivalues = {c["id"]: c for c in children if c["category"] == "multivalue"}
+    for given, known, what in ((fields, header, "field"), (tables, set(multivalues), "table")):
         unknown = set(given) - known
         if unknown:
             raise ValueError(f"unknown {what} schema ids {sorted(unknown)}; known: {sorted(known)}")
+    for table_id, rows in tables.items():
+        _check_cells(multivalues[table_id]["children"], rows)
+
+
+def _check_cells(template: Mapping[str, Any], rows: Rows) -> None:
+    if template["category"] == "datapoint":
+        return
+    known = {c["id"] for c in template["children"]}
+    for cells in rows:
+        unknown = set(cells) - known
+        if unknown:
+            raise ValueError(f"unknown cells {sorted(unknown)} for row {template['id']!r}")

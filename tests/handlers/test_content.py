@@ -18,9 +18,12 @@ from handlers.content import (
     replace,
     value_of,
 )
+from handlers.errors import InvalidOperation
 from handlers.events import AnnotationContentEvent, parse_event
+from handlers.invoice_schema import INVOICE_SCHEMA
 from handlers.operations import apply_operations
 from handlers.testing import content_payload
+from handlers.tree import schema_index
 from tests.handlers.conftest import load, load_bytes
 
 
@@ -172,6 +175,7 @@ def test_apply_operations_replaces_adds_and_removes() -> None:
                 remove(first_row),
                 add_row(tree.multivalue("line_items") or 0, {"item_amount_total": "6"}),
             ],
+            schema=schema_index(INVOICE_SCHEMA),
             new_id=lambda: next(ids),
         )
     )
@@ -179,8 +183,8 @@ def test_apply_operations_replaces_adds_and_removes() -> None:
     assert new.value("currency") == "EUR"
     assert [number_of(r["item_amount_total"]) for r in new.rows("line_items")] == [6, 6]
     assert tree.value("currency") == "eur"  # the original is not modified
-    with pytest.raises(KeyError, match="unknown node id 999"):
-        apply_operations(content, [remove(999)], new_id=lambda: 0)
+    with pytest.raises(InvalidOperation, match="no datapoint with id 999"):
+        apply_operations(content, [remove(999)], schema={}, new_id=lambda: 0)
 
 
 def test_row_level_fields_and_nested_multivalues_are_found_in_document_order() -> None:

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.content import walk
+from handlers.content import add_row, number_of, replace, walk
 from handlers.decision import Decision, warning
+from handlers.errors import InvalidOperation
 from handlers.events import AnnotationContentEvent, HookEvent
 from handlers.signature import verify
 from handlers.testing import (
     TOKEN,
+    after,
     assert_labels,
     assert_message,
     assert_no_messages,
@@ -47,6 +49,9 @@ def test_normalized_values_follow_types() -> None:
     assert content.date("date_due") == date(2024, 6, 1)
     assert content.datapoint("sender_name")["content"]["normalized_value"] == "Acme"  # type: ignore[index]
     assert content.number("amount_due") is None
+    dotted = build_content_event(fields={"date_due": "31.05.2024", "amount_due": ""}).content
+    assert dotted.date("date_due") == date(2024, 5, 31)
+    assert dotted.datapoint("amount_due")["content"]["normalized_value"] == ""  # type: ignore[index]
 
 
 def test_unknown_schema_ids_are_refused() -> None:
@@ -114,3 +119,23 @@ def test_assertions_explain_failures() -> None:
         assert_message(decision, type="error")
     with pytest.raises(AssertionError, match="PO missing"):
         assert_no_messages(decision)
+
+
+def test_after_applies_operations_as_rossum_does() -> None:
+    """`after` normalises by schema type, adds full rows, and refuses what Rossum refuses."""
+    event = build_content_event(fields={"amount_total": ""}, line_items=[{"item_quantity": "1"}])
+    total = event.content.datapoint("amount_total")
+    items = event.content.multivalue("line_items")
+    assert total is not None and items is not None
+    decision = Decision(
+        operations=[replace(total, "1 250,00"), add_row(items, {"item_quantity": "2"})]
+    )
+    nxt = after(event, decision, action="updated")
+    assert nxt.action == "updated"
+    assert nxt.content.datapoint("amount_total")["content"]["normalized_value"] == "1250.00"  # type: ignore[index]
+    rows = nxt.content.rows("line_items")
+    assert [number_of(r["item_quantity"]) for r in rows] == [1, 2]
+    assert set(rows[1]) == set(rows[0])  # every cell of the schema's row, as Rossum adds it
+    assert all(n["url"].endswith(f"/content/{n['id']}") for n in walk(nxt.content.nodes))
+    with pytest.raises(InvalidOperation, match="only datapoints can be replaced"):
+        after(event, Decision(operations=[replace(items, "x")]))

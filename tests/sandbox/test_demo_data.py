@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
+from handlers.content import parse_number
 from sandbox.demo_data import demo_invoices
-from sandbox.normalize import parse_number
 
 TODAY = date(2030, 6, 15)
 

@@ -9,8 +9,9 @@ import structlog
 from handlers.decision import Decision
 from handlers.events import HookEvent
 from handlers.routing import Router
+from handlers.testing import TOKEN, signed
 from tests.service.conftest import ServiceFactory
-from tests.service.kit import TOKEN, content_event, signed, status_event
+from tests.service.kit import SECRET, content_event, status_event
 
 
 class BrokenRouter(Router):
@@ -22,7 +23,7 @@ class BrokenRouter(Router):
 
 async def test_bug_on_content_event_answers_200_with_error_message(service: ServiceFactory) -> None:
     """A crash while handling a content event becomes an error message in a 200 answer."""
-    body, headers = signed(content_event("updated"))
+    headers, body = signed(content_event("updated"), SECRET)
     async with service(router=BrokenRouter()) as client:
         with structlog.testing.capture_logs() as logs:
             response = await client.post("/hooks", content=body, headers=headers)
@@ -38,7 +39,7 @@ async def test_bug_on_content_event_answers_200_with_error_message(service: Serv
 
 async def test_bug_on_other_event_answers_json_500(service: ServiceFactory) -> None:
     """A crash on a non-content event answers a JSON 500 without a trace or the message."""
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=BrokenRouter()) as client:
         with structlog.testing.capture_logs() as logs:
             response = await client.post("/hooks", content=body, headers=headers)
@@ -60,7 +61,7 @@ async def test_failing_rule_is_logged_and_others_still_apply(service: ServiceFac
     def fine(event: HookEvent) -> Decision:
         return Decision(messages=[])
 
-    body, headers = signed(content_event("updated"))
+    headers, body = signed(content_event("updated"), SECRET)
     async with service(router=router) as client:
         with structlog.testing.capture_logs() as logs:
             response = await client.post("/hooks", content=body, headers=headers)

@@ -9,8 +9,9 @@ import httpx
 
 from handlers.decision import Decision
 from handlers.routing import Router
+from handlers.testing import TOKEN, signed
 from tests.service.conftest import FakeRossum, ServiceFactory
-from tests.service.kit import ANNOTATION_URL, API, content_event, signed, status_event
+from tests.service.kit import ANNOTATION_URL, API, SECRET, content_event, status_event
 
 EXPENSIVE = {"amount_total": "25000.00"}
 
@@ -38,7 +39,9 @@ async def test_slow_api_on_content_event_answers_200_with_error_message(
 ) -> None:
     """A content event whose API work overruns the deadline still gets its answer, plus an error."""
     release = _hang(rossum)
-    body, headers = signed(content_event("updated", values={**EXPENSIVE, "currency": "eur"}))
+    headers, body = signed(
+        content_event("updated", values={**EXPENSIVE, "currency": "eur"}), SECRET
+    )
     async with service(delivery_deadline_s=0.05) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     release.set()
@@ -53,7 +56,7 @@ async def test_slow_api_on_non_interactive_event_answers_503(
 ) -> None:
     """A status event whose API work overruns the deadline answers 503 so Rossum retries."""
     release = _hang(rossum)
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(delivery_deadline_s=0.05, router=_labeller()) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     release.set()
@@ -68,7 +71,7 @@ async def test_failed_actions_on_non_interactive_event_answer_503(
     rossum.apply.mock(
         return_value=httpx.Response(403, json={"detail": "no", "code": "access_forbidden"})
     )
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=_labeller()) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 503
@@ -82,7 +85,7 @@ async def test_failed_actions_on_content_event_answer_200_with_error(
     rossum.apply.mock(
         return_value=httpx.Response(403, json={"detail": "no", "code": "access_forbidden"})
     )
-    body, headers = signed(content_event("updated", values=EXPENSIVE))
+    headers, body = signed(content_event("updated", values=EXPENSIVE), SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -96,7 +99,7 @@ async def test_retryable_api_failure_is_retried_then_answered_503(
 ) -> None:
     """A Rossum 503 is retried by the client (without real sleeps), then the delivery gets 503."""
     rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=_labeller()) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 503
@@ -107,7 +110,7 @@ async def test_missing_token_on_non_content_event_is_a_clear_400(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """API work without a hook token or own credentials is refused with missing_credentials."""
-    body, headers = signed(status_event(rossum_authorization_token=None))
+    headers, body = signed(status_event(extra={"rossum_authorization_token": None}), SECRET)
     async with service(router=_labeller()) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 400
@@ -119,10 +122,8 @@ async def test_own_credentials_are_used_when_configured(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """With ROSSUM_HOOKS_API_TOKEN set, calls carry that token instead of the hook's."""
-    body, headers = signed(status_event(rossum_authorization_token=None))
-    async with service(
-        router=_labeller(), api_token="own-token-1", api_base_url="https://acme.rossum.app/api/v1"
-    ) as client:
+    headers, body = signed(status_event(extra={"rossum_authorization_token": None}), SECRET)
+    async with service(router=_labeller(), api_token="own-token-1", api_base_url=API) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
     assert rossum.router.calls
@@ -135,12 +136,12 @@ async def test_hook_token_is_sent_to_the_payload_base_url(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """Without own credentials, calls go to base_url/api/v1 with the hook's token."""
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=_labeller()) as client:
         await client.post("/hooks", content=body, headers=headers)
     for call in rossum.router.calls:
-        assert str(call.request.url).startswith("https://acme.rossum.app/api/v1/")
-        assert call.request.headers["authorization"] == "Bearer rossum-token-5e6f7a8b9c0d1e2f"
+        assert str(call.request.url).startswith(f"{API}/")
+        assert call.request.headers["authorization"] == f"Bearer {TOKEN}"
 
 
 async def test_deliveries_for_one_annotation_are_applied_one_after_another(
@@ -161,11 +162,11 @@ async def test_deliveries_for_one_annotation_are_applied_one_after_another(
         return httpx.Response(200, json={})
 
     rossum.apply.mock(side_effect=apply)
-    same = [signed(status_event()) for _ in range(3)]
-    other = signed(status_event(annotation_id=999))
+    same = [signed(status_event(), SECRET) for _ in range(3)]
+    other = signed(status_event(annotation_id=999), SECRET)
     async with service(router=_labeller()) as client:
         results = await asyncio.gather(
-            *(client.post("/hooks", content=b, headers=h) for b, h in [*same, other])
+            *(client.post("/hooks", content=b, headers=h) for h, b in [*same, other])
         )
     assert [r.status_code for r in results] == [200] * 4
     assert rossum.apply.call_count == 4
@@ -177,7 +178,7 @@ async def test_failed_actions_on_initialize_answer_503_so_rossum_retries(
 ) -> None:
     """`initialize` is a content event Rossum retries: a failed label apply answers 503."""
     rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "error"}))
-    body, headers = signed(content_event("initialize", values=EXPENSIVE))
+    headers, body = signed(content_event("initialize", values=EXPENSIVE), SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 503
@@ -189,7 +190,7 @@ async def test_slow_api_on_export_answers_503(service: ServiceFactory, rossum: F
     release = _hang(rossum)
     router = Router()
     router.add(lambda e: Decision(add_labels={"exported"}), "annotation_content", "export")
-    body, headers = signed(content_event("export"))
+    headers, body = signed(content_event("export"), SECRET)
     async with service(delivery_deadline_s=0.05, router=router) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     release.set()

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from handlers.testing import signed
 from tests.service.conftest import FakeRossum, ServiceFactory
-from tests.service.kit import content_event, signed, status_event
+from tests.service.kit import SECRET, content_event, status_event
 
 
 def _assert_error(response: object, status: int, code: str) -> None:
@@ -44,7 +45,7 @@ async def test_broken_payloads_get_4xx_json(
     service: ServiceFactory, rossum: FakeRossum, body: bytes, status: int, code: str
 ) -> None:
     """Signed but broken or wrongly shaped bodies get a 4xx JSON error and no API call."""
-    body, headers = signed(body)
+    headers, body = signed(body, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     _assert_error(response, status, code)
@@ -54,7 +55,7 @@ async def test_broken_payloads_get_4xx_json(
 async def test_bad_payload_detail_does_not_echo_values(service: ServiceFactory) -> None:
     """A shape error names the field but not its value (it could be a secret)."""
     payload = {**content_event(), "annotation": {"id": "secret-looking-value-123"}}
-    body, headers = signed(payload)
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 422
@@ -68,10 +69,10 @@ async def test_bad_payload_detail_does_not_echo_values(service: ServiceFactory) 
 )
 async def test_wrong_content_type_gets_415(service: ServiceFactory, content_type: str) -> None:
     """A body declared as anything but JSON is refused with 415."""
-    body, headers = signed(content_event())
+    headers, body = signed(content_event(), SECRET)
     async with service() as client:
         response = await client.post(
-            "/hooks", content=body, headers={**headers, "content-type": content_type}
+            "/hooks", content=body, headers={**headers, "Content-Type": content_type}
         )
     _assert_error(response, 415, "unsupported_media_type")
 
@@ -80,21 +81,21 @@ async def test_json_content_type_with_charset_and_missing_header_pass(
     service: ServiceFactory,
 ) -> None:
     """`application/json; charset=utf-8` and an absent content type are both accepted."""
-    body, headers = signed(content_event("started"))
+    headers, body = signed(content_event("started"), SECRET)
     async with service() as client:
         with_charset = await client.post(
             "/hooks",
             content=body,
-            headers={**headers, "content-type": "application/json; charset=utf-8"},
+            headers={**headers, "Content-Type": "application/json; charset=utf-8"},
         )
-        headers.pop("content-type")
+        headers.pop("Content-Type")
         without = await client.post("/hooks", content=body, headers=headers)
     assert (with_charset.status_code, without.status_code) == (200, 200)
 
 
 async def test_oversized_body_gets_413_by_content_length(service: ServiceFactory) -> None:
     """A body whose declared length exceeds MAX_BODY_BYTES is refused with 413."""
-    body, headers = signed(content_event(rows=20))
+    headers, body = signed(content_event(rows=20), SECRET)
     async with service(max_body_bytes=1000) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     _assert_error(response, 413, "payload_too_large")
@@ -102,7 +103,7 @@ async def test_oversized_body_gets_413_by_content_length(service: ServiceFactory
 
 async def test_oversized_streamed_body_gets_413(service: ServiceFactory) -> None:
     """A chunked body with no content length is cut off once it passes the limit."""
-    body, headers = signed(content_event(rows=20))
+    headers, body = signed(content_event(rows=20), SECRET)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(body), 512):
@@ -117,8 +118,10 @@ async def test_unknown_base_url_is_refused_before_any_call(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """A payload naming a host outside the allowlist gets 403 and its token goes nowhere."""
-    payload = content_event(values={"amount_total": "50000"}, base_url="https://evil.example.com")
-    body, headers = signed(payload)
+    payload = content_event(
+        values={"amount_total": "50000"}, extra={"base_url": "https://evil.example.com"}
+    )
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     _assert_error(response, 403, "base_url_not_allowed")
@@ -129,9 +132,9 @@ async def test_old_payload_without_base_url_uses_hook_origin(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """A 2020-era payload without base_url is checked against the origin of its hook URL."""
-    payload = status_event(hook="https://evil.example.com/api/v1/hooks/1")
+    payload = status_event(extra={"hook": "https://evil.example.com/api/v1/hooks/1"})
     del payload["base_url"]
-    body, headers = signed(payload)
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     _assert_error(response, 403, "base_url_not_allowed")
@@ -156,7 +159,7 @@ async def test_routing_errors_are_json(
 async def test_unknown_event_is_answered_empty(service: ServiceFactory, rossum: FakeRossum) -> None:
     """An event this service does not know parses leniently and gets a 200 empty answer."""
     payload = {**status_event(), "event": "future_thing", "action": "happened"}
-    body, headers = signed(payload)
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert (response.status_code, response.json()) == (200, {})

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import httpx
 
 from handlers.decision import Decision
 from handlers.routing import Router
+from handlers.testing import TIMESTAMP, signed
 from tests.service.conftest import FakeRossum, ServiceFactory
-from tests.service.kit import ANNOTATION_URL, API, content_event, signed, status_event
+from tests.service.kit import ANNOTATION_URL, API, SECRET, content_event, status_event
 
 # Rules' labels on the kit's invoices: amount >= 10000 -> expedite; empty PO -> missing-po.
 EXPENSIVE_NO_PO = {"amount_total": "25000.00", "order_id": ""}
+IN_TWO_DAYS = (TIMESTAMP.date() + timedelta(days=2)).isoformat()  # the kit's delivery time
 
 
 def _names(rossum: FakeRossum, urls: list[str]) -> list[str]:
@@ -24,7 +27,7 @@ async def test_missing_labels_are_created_and_applied_in_one_call(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """Two new labels are created once each and applied with a single labels/apply call."""
-    body, headers = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0))
+    headers, body = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0), SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -42,7 +45,7 @@ async def test_label_urls_are_cached_per_organisation(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """The second delivery resolves the same names without listing or creating again."""
-    body, headers = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0))
+    headers, body = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0), SECRET)
     async with service() as client:
         await client.post("/hooks", content=body, headers=headers)
         lists_before = len([c for c in rossum.router.calls if c.request.method == "GET"])
@@ -63,11 +66,11 @@ async def test_only_needed_adds_and_removes_are_sent(
     # Expensive, PO present, due in 2 days: wants +expedite +due-soon, -missing-po.
     payload = content_event(
         "updated",
-        values={"amount_total": "25000.00", "date_due": "2024-07-27"},
+        values={"amount_total": "25000.00", "date_due": IN_TWO_DAYS},
         rows=0,
         labels=[expedite],
     )
-    body, headers = signed(payload)
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         await client.post("/hooks", content=body, headers=headers)
     assert rossum.applied == [
@@ -91,7 +94,7 @@ async def test_nothing_is_sent_when_labels_already_match(
     payload = content_event(
         "updated", values=EXPENSIVE_NO_PO, rows=0, labels=[expedite, missing_po]
     )
-    body, headers = signed(payload)
+    headers, body = signed(payload, SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -103,7 +106,7 @@ async def test_label_removed_when_condition_no_longer_holds(
 ) -> None:
     """An annotation labelled expedite whose amount dropped gets the label removed."""
     expedite = rossum.add_label("expedite")
-    body, headers = signed(content_event("updated", rows=0, labels=[expedite]))
+    headers, body = signed(content_event("updated", rows=0, labels=[expedite]), SECRET)
     async with service() as client:
         await client.post("/hooks", content=body, headers=headers)
     assert len(rossum.applied) == 1
@@ -117,12 +120,12 @@ async def test_sideloaded_labels_are_trusted_without_listing(
     """A label made in the UI after the cache filled is removed by its sideloaded URL."""
     listed = rossum.listing
     async with service() as client:
-        first_body, first_headers = signed(content_event("updated", values=EXPENSIVE_NO_PO))
+        first_headers, first_body = signed(content_event("updated", values=EXPENSIVE_NO_PO), SECRET)
         await client.post("/hooks", content=first_body, headers=first_headers)  # cache fills
         ui_label = f"{API}/labels/9001"  # made in Rossum's UI: unknown to the cached list
         payload = content_event("updated", rows=0, labels=[ui_label])
         payload["labels"] = [{"id": 9001, "url": ui_label, "name": "expedite"}]
-        body, headers = signed(payload)
+        headers, body = signed(payload, SECRET)
         calls_before = listed.call_count
         await client.post("/hooks", content=body, headers=headers)
     assert listed.call_count == calls_before  # the sideload answered, no listing needed
@@ -133,7 +136,7 @@ async def test_unlabelled_clean_invoice_makes_no_call_at_all(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """Only removals wanted and the payload says there are no labels: no API call."""
-    body, headers = signed(content_event("updated", rows=0, labels=[]))
+    headers, body = signed(content_event("updated", rows=0, labels=[]), SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -146,7 +149,7 @@ async def test_labels_unknown_in_payload_are_sent_in_full(
     """Without `labels` in the payload, adds and removes of existing labels are all sent."""
     expedite = rossum.add_label("expedite")
     rossum.add_label("missing-po")
-    body, headers = signed(content_event("updated", rows=0, labels=None))
+    headers, body = signed(content_event("updated", rows=0, labels=None), SECRET)
     async with service() as client:
         await client.post("/hooks", content=body, headers=headers)
     assert len(rossum.applied) == 1
@@ -160,8 +163,9 @@ async def test_concurrent_deliveries_create_each_label_once(
     async with service() as client:
         requests = []
         for n in range(10):
-            body, headers = signed(
-                content_event("updated", values=EXPENSIVE_NO_PO, rows=0, annotation_id=1000 + n)
+            headers, body = signed(
+                content_event("updated", values=EXPENSIVE_NO_PO, rows=0, annotation_id=1000 + n),
+                SECRET,
             )
             requests.append(client.post("/hooks", content=body, headers=headers))
         responses = await asyncio.gather(*requests)
@@ -182,7 +186,7 @@ async def test_create_race_lost_to_another_writer_relists(
     rossum.create.mock(side_effect=conflict)
     router = Router()
     router.add(lambda e: Decision(add_labels={"vip"}), "annotation_status")
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=router) as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -195,7 +199,7 @@ async def test_deleted_label_url_is_refreshed_once(
     """If apply refuses a cached label URL (label deleted), the cache is refreshed and retried."""
     router = Router()
     router.add(lambda e: Decision(add_labels={"vip"}), "annotation_status")
-    body, headers = signed(status_event())
+    headers, body = signed(status_event(), SECRET)
     async with service(router=router) as client:
         await client.post("/hooks", content=body, headers=headers)
         old_url = rossum.labels.pop("vip")

@@ -8,16 +8,18 @@ from typing import Any
 import httpx
 import structlog
 
+from handlers.testing import TOKEN, signed
 from tests.service.conftest import FakeRossum, ServiceFactory
 from tests.service.kit import (
+    ANNOTATION_ID,
     HOOK_SECRET_VALUE,
     OLD_SECRET,
     SECRET,
-    TOKEN,
     content_event,
-    signed,
     status_event,
 )
+
+REQUEST_ID = "ae7bc8dd-73bd-489b-a3d2-f5214b209591"
 
 
 def _handled(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -26,18 +28,17 @@ def _handled(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 async def test_one_canonical_line_per_delivery(service: ServiceFactory, rossum: FakeRossum) -> None:
     """Each delivery logs exactly one webhook.handled line with its facts."""
-    body, headers = signed(
-        content_event("updated", values={"amount_total": "25000", "order_id": ""})
-    )
+    values = {"amount_total": "25000", "order_id": ""}
+    headers, body = signed(content_event("updated", values=values, request_id=REQUEST_ID), SECRET)
     async with service() as client:
         with structlog.testing.capture_logs() as logs:
             await client.post("/hooks", content=body, headers=headers)
     (line,) = _handled(logs)
-    assert line["request_id"] == "ae7bc8dd-73bd-489b-a3d2-f5214b209591"
+    assert line["request_id"] == REQUEST_ID
     assert (line["hook_event"], line["action"], line["annotation_id"]) == (
         "annotation_content",
         "updated",
-        314521,
+        ANNOTATION_ID,
     )
     assert set(line["rules_fired"]) >= {"expedite", "missing_po"}
     assert line["labels_added"] == ["expedite", "missing-po"]
@@ -49,7 +50,7 @@ async def test_one_canonical_line_per_delivery(service: ServiceFactory, rossum: 
 
 async def test_refused_deliveries_log_their_outcome(service: ServiceFactory) -> None:
     """A refused delivery still logs one canonical line, at warning level, with its code."""
-    body, headers = signed(content_event(), "wrong-secret")
+    headers, body = signed(content_event(), "wrong-secret")
     async with service() as client:
         with structlog.testing.capture_logs() as logs:
             await client.post("/hooks", content=body, headers=headers)
@@ -67,17 +68,17 @@ async def test_no_secret_token_or_signature_in_any_log(
     """Across success, failure, refusal and rule paths, captured logs hold no credential."""
     rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
     deliveries = [
-        signed(content_event("updated", values={"amount_total": "25000", "order_id": ""})),
-        signed(content_event("initialize", settings={"expedite_amount": "not-a-number"})),
-        signed(status_event()),
+        signed(content_event("updated", values={"amount_total": "25000", "order_id": ""}), SECRET),
+        signed(content_event("initialize", settings={"expedite_amount": "not-a-number"}), SECRET),
+        signed(status_event(), SECRET),
         signed(content_event(), "wrong-secret"),
-        signed(content_event(base_url="https://evil.example.com")),
-        signed(b'{"rossum_authorization_token": "' + TOKEN.encode()),
+        signed(content_event(extra={"base_url": "https://evil.example.com"}), SECRET),
+        signed(b'{"rossum_authorization_token": "' + TOKEN.encode(), SECRET),
     ]
-    signatures = [h["X-Rossum-Signature-SHA256"] for _, h in deliveries]
+    signatures = [h["X-Rossum-Signature-SHA256"] for h, _ in deliveries]
     async with service(webhook_secret=f"{SECRET},{OLD_SECRET}") as client:
         with structlog.testing.capture_logs() as logs:
-            for body, headers in deliveries:
+            for headers, body in deliveries:
                 await client.post("/hooks", content=body, headers=headers)
     dumped = json.dumps(logs, default=str)
     assert len(_handled(logs)) == len(deliveries)

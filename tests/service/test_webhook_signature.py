@@ -6,13 +6,14 @@ import json
 
 import pytest
 
+from handlers.testing import signed
 from tests.service.conftest import FakeRossum, ServiceFactory
-from tests.service.kit import OLD_SECRET, SECRET, content_event, signed
+from tests.service.kit import OLD_SECRET, SECRET, content_event
 
 
 async def test_valid_signature_is_answered(service: ServiceFactory) -> None:
     """A delivery signed with the configured secret gets the content answer."""
-    body, headers = signed(content_event("started"))
+    headers, body = signed(content_event("started"), SECRET)
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
@@ -28,10 +29,10 @@ async def test_valid_signature_is_answered(service: ServiceFactory) -> None:
             id="tampered-body",
         ),
         pytest.param(
-            lambda b, h: (b, {"content-type": "application/json"}), "missing", id="missing"
+            lambda b, h: (b, {"Content-Type": "application/json"}), "missing", id="missing"
         ),
         pytest.param(
-            lambda b, h: signed(b, "some-other-secret"), "does not match", id="wrong-secret"
+            lambda b, h: signed(b, "some-other-secret")[::-1], "does not match", id="wrong-secret"
         ),
         pytest.param(
             lambda b, h: (b, {**h, "X-Rossum-Signature-SHA256": "md5=abc"}),
@@ -49,7 +50,7 @@ async def test_bad_signatures_are_rejected_with_401_json(
     service: ServiceFactory, rossum: FakeRossum, mangle: object, detail: str
 ) -> None:
     """Tampered, missing, malformed and wrong-secret signatures get 401 and no API call."""
-    body, headers = signed(content_event("updated", values={"amount_total": "50000"}))
+    headers, body = signed(content_event("updated", values={"amount_total": "50000"}), SECRET)
     body, headers = mangle(body, headers)  # type: ignore[operator]
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)
@@ -63,14 +64,14 @@ async def test_rotation_accepts_old_and_new_secrets(service: ServiceFactory) -> 
     """With two comma-separated secrets, deliveries signed with either are accepted."""
     async with service(webhook_secret=f"{SECRET},{OLD_SECRET}") as client:
         for secret in (SECRET, OLD_SECRET):
-            body, headers = signed(content_event("started"), secret)
+            headers, body = signed(content_event("started"), secret)
             response = await client.post("/hooks", content=body, headers=headers)
             assert response.status_code == 200, secret
 
 
 async def test_legacy_sha1_header_alone_is_accepted(service: ServiceFactory) -> None:
     """A delivery carrying only the legacy X-Elis-Signature sha1 header is verified and accepted."""
-    body, headers = signed(content_event("started"), legacy=True)
+    headers, body = signed(content_event("started"), SECRET, legacy=True)
     del headers["X-Rossum-Signature-SHA256"]
     async with service() as client:
         response = await client.post("/hooks", content=body, headers=headers)

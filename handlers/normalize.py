@@ -2,13 +2,14 @@
 
 Rossum keeps the UI-formatted text in `content.value` ("18 492.48") and the machine form in
 `content.normalized_value` ("18492.48"); an empty value normalises to "", and a value that does
-not parse as its type normalises to None.
+not parse as its type normalises to None. Numbers parse with `handlers.content.parse_number`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+
+from handlers.content import parse_number
 
 _DATE_FORMATS = (
     "%Y-%m-%d",
@@ -22,26 +23,6 @@ _DATE_FORMATS = (
     "%d %b %Y",
     "%b %d, %Y",
 )
-_SPACES = dict.fromkeys(map(ord, " \u00a0\u202f\u2009'"), None)
-
-
-def parse_number(text: str) -> Decimal | None:
-    """Parse a UI-formatted number ("1 234,50", "1,234.50", "-42") or return None."""
-    s = text.strip().translate(_SPACES)
-    if "," in s and "." in s:
-        decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
-        s = s.replace("." if decimal_sep == "," else ",", "").replace(",", ".")
-    elif s.count(",") == 1 and len(s) - s.index(",") - 1 != 3:
-        s = s.replace(",", ".")
-    elif "," in s:
-        s = s.replace(",", "")
-    elif s.count(".") > 1:
-        s = s.replace(".", "")
-    try:
-        number = Decimal(s)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
 
 
 def parse_date(text: str) -> str | None:

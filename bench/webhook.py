@@ -6,11 +6,13 @@ JSON and answers `{}` and (b) this service (signature, typed parse, shipped rule
 resolution, answer, canonical log line). Each server runs under uvicorn in its own process on
 loopback; the load comes from a separate process (httpx, N keep-alive connections, bounded
 by time) and alternates between the two servers for a few rounds, so that a noisy machine
-hurts both alike; the median round is reported. The Rossum API side is a loopback stand-in.
+hurts both alike; the median round is reported. The Rossum API side is the project's sandbox
+(its own process, Rossum's rate limit off), holding the annotation and labels the delivery
+names, so every API call the service makes is real and authorised.
 
 Scenarios: `steady` (default): the annotation already carries the labels the rules want, as
 it does after its first delivery, so no API write is needed; `apply`: the payload has no
-labels, so every delivery makes one `POST /labels/apply` to the stand-in.
+labels, so every delivery makes one `POST /labels/apply` to the sandbox.
 
     python bench/webhook.py [--seconds 4] [--rounds 5] [--concurrency 16] [--scenario apply]
 """
@@ -33,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SECRET = "bench-webhook-secret"
-LABELS = {"expedite": 1, "missing-po": 2, "due-soon": 3}
+LABELS = ("expedite", "missing-po", "due-soon")
 WARM_UP = 20
 TABLE_COLUMNS = ("item_description", "item_quantity", "item_amount_total")
 
@@ -61,7 +63,9 @@ def narrow_schema() -> list[dict[str, Any]]:
     return schema
 
 
-def build_delivery(*, api_port: int, scenario: str) -> tuple[dict[str, str], bytes]:
+def build_delivery(
+    *, api_port: int, scenario: str, peer: dict[str, Any]
+) -> tuple[dict[str, str], bytes]:
     """Return headers and body of a signed 100-row `annotation_content.updated` delivery."""
     from handlers.testing import content_payload, signed
 
@@ -85,48 +89,49 @@ def build_delivery(*, api_port: int, scenario: str) -> tuple[dict[str, str], byt
         "currency": "EUR",
         "sender_name": "Northwind Fasteners GmbH",
     }
-    labels = [LABELS["expedite"], LABELS["missing-po"]] if scenario == "steady" else []
+    wanted = ("expedite", "missing-po")
+    labels = [peer["labels"][name] for name in wanted] if scenario == "steady" else []
     payload = content_payload(
         "updated",
         fields=fields,
         line_items=rows,
         labels=labels,
         base_url=f"http://127.0.0.1:{api_port}",
-        annotation_id=314521,
+        annotation_id=peer["annotation"]["id"],
+        token=peer["token"],
         schema=narrow_schema(),
     )
     return signed(payload, SECRET)
 
 
-def stand_in_app() -> Any:
-    """Return a tiny Rossum API stand-in: list, create and apply labels."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
+def sandbox_app() -> Any:
+    """Return the Rossum API peer: the project's sandbox, without Rossum's rate limit."""
+    from sandbox import SandboxSettings, create_sandbox_app
 
-    def url(request: Request, n: int) -> str:
-        return f"{request.base_url}api/v1/labels/{n}"
+    return create_sandbox_app(SandboxSettings(rate_limit_per_s=0))
 
-    async def list_labels(request: Request) -> JSONResponse:
-        results = [{"id": n, "url": url(request, n), "name": k} for k, n in LABELS.items()]
-        return JSONResponse({"pagination": {"next": None, "previous": None}, "results": results})
 
-    async def create_label(request: Request) -> JSONResponse:
-        name = (await request.json())["name"]
-        return JSONResponse({"id": 99, "url": url(request, 99), "name": name}, status_code=201)
+def prepare_sandbox(api_port: int) -> dict[str, Any]:
+    """Log in, import the annotation the delivery is about, create the rules' labels.
 
-    async def apply_labels(request: Request) -> JSONResponse:
-        await request.body()
-        return JSONResponse({})
+    Returns the token (the payload's `rossum_authorization_token`), the annotation id and the
+    label URLs, so that the service's API calls are real, authorised and accepted.
+    """
+    import httpx
 
-    return Starlette(
-        routes=[
-            Route("/api/v1/labels", list_labels, methods=["GET"]),
-            Route("/api/v1/labels", create_label, methods=["POST"]),
-            Route("/api/v1/labels/apply", apply_labels, methods=["POST"]),
-        ]
-    )
+    from sandbox.demo_data import DEMO_PASSWORD, DEMO_QUEUE_ID, DEMO_USER
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{api_port}/api/v1", timeout=30) as api:
+        login = api.post("/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD})
+        token = login.raise_for_status().json()["key"]
+        api.headers["Authorization"] = f"Bearer {token}"
+        imported = api.post("/sandbox/import", json={"queue": DEMO_QUEUE_ID, "fields": {}})
+        annotation = imported.raise_for_status().json()
+        labels = {
+            name: api.post("/labels", json={"name": name}).raise_for_status().json()["url"]
+            for name in LABELS
+        }
+    return {"token": token, "annotation": annotation, "labels": labels}
 
 
 def bare_app() -> Any:
@@ -152,7 +157,7 @@ def service_app() -> Any:
     settings = Settings(
         webhook_secret=SECRET,
         allowed_base_urls=("http://127.0.0.1:*",),
-        requests_per_second=None,  # the stand-in is not rate limited like Rossum
+        requests_per_second=None,  # the sandbox runs without Rossum's rate limit here
         log_format="json",
     )
     configure_logging(level=settings.log_level, fmt=settings.log_format)
@@ -165,7 +170,7 @@ def serve(kind: str, port: int) -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
-    app = {"bare": bare_app, "service": service_app, "api": stand_in_app}[kind]()
+    app = {"bare": bare_app, "service": service_app, "api": sandbox_app}[kind]()
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
@@ -263,11 +268,22 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def check_answer(port: int, headers: dict[str, str], body: bytes) -> None:
+    """Fail fast unless the service really did its work: 200, no error message in the answer."""
+    import httpx
+
+    response = httpx.post(f"http://127.0.0.1:{port}/hooks", content=body, headers=headers)
+    errors = [m for m in response.json().get("messages", []) if m.get("type") == "error"]
+    if response.status_code != 200 or errors:
+        raise RuntimeError(f"service answered {response.status_code}: {response.text[:300]}")
+
+
 def run(headers: dict[str, str], body: bytes, args: argparse.Namespace) -> dict[str, Any]:
     """Alternate load between both servers for `args.rounds` rounds; summarise each."""
     servers = {kind: start_server(kind) for kind in ("bare", "service")}
     rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in servers}
     try:
+        check_answer(servers["service"][1], headers, body)
         for n in range(args.rounds):
             for kind, (process, port) in servers.items():
                 url = f"http://127.0.0.1:{port}/hooks"
@@ -300,7 +316,8 @@ def main() -> int:
     args = parser.parse_args()
     api, api_port = start_server("api")
     try:
-        headers, body = build_delivery(api_port=api_port, scenario=args.scenario)
+        peer = prepare_sandbox(api_port)
+        headers, body = build_delivery(api_port=api_port, scenario=args.scenario, peer=peer)
         print(
             f"payload: {len(body) / 1024:.0f} KiB, 100 line items, scenario={args.scenario}, "
             f"{args.concurrency} connections, {args.rounds} x {args.seconds:.0f} s per server"

@@ -46,6 +46,7 @@ class InvoiceResult:
     labels_after: list[str]
     messages: list[dict[str, Any]]
     operations_applied: int
+    automation_blockers: int
     deliveries: list[str]
     delivery_ms: float
     seen: int = 0
@@ -219,6 +220,9 @@ async def collect(
     elapsed_ms = (time.perf_counter() - started) * 1000
     annotation = await api.request_json("GET", f"annotations/{annotation_id}")
     names = {label.url: label.name async for label in api.list_labels()}
+    blockers = await api.request_json(
+        "GET", "automation_blockers", params={"annotation": annotation_id}
+    )
     records = deliveries["results"][skip:]
     result = InvoiceResult(
         case=case,
@@ -228,6 +232,7 @@ async def collect(
         labels_after=sorted(str(names.get(url, url)) for url in annotation.get("labels") or []),
         messages=list(annotation.get("messages") or []),
         operations_applied=sum(r["outcome"]["operations_applied"] for r in records),
+        automation_blockers=sum(len(b.get("content") or []) for b in blockers["results"]),
         deliveries=[f"{r['event']}.{r['action']}:{r['status_code']}" for r in records],
         delivery_ms=elapsed_ms,
         seen=len(deliveries["results"]),
@@ -244,6 +249,10 @@ def check(result: InvoiceResult) -> list[str]:
     types = sorted(str(m.get("type")) for m in result.messages)
     if types != sorted(case.expected_message_types):
         problems.append(f"messages {types} != expected {sorted(case.expected_message_types)}")
+    # Only the totals rule answers with an error, and on `initialize` it also blocks automation.
+    wants_blocker = "error" in case.expected_message_types
+    if wants_blocker != bool(result.automation_blockers):
+        problems.append(f"{result.automation_blockers} automation blockers, wanted {wants_blocker}")
     if case.expects_operations and not result.operations_applied:
         problems.append("expected normalising operations, none applied")
     if not case.expects_operations and result.operations_applied:
@@ -257,13 +266,23 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 def print_table(results: Sequence[InvoiceResult], out: TextIO) -> None:
     """Print one row per annotation, then each message, then a verdict line."""
-    header = ("annotation", "case", "labels before -> after", "messages", "ops", "deliveries", "ms")
+    header = (
+        "annotation",
+        "case",
+        "labels before -> after",
+        "messages",
+        "blockers",
+        "ops",
+        "deliveries",
+        "ms",
+    )
     rows = [
         (
             str(r.annotation_id),
             r.case.key,
             f"{','.join(r.labels_before) or '-'} -> {','.join(r.labels_after) or '-'}",
             ",".join(sorted(str(m.get("type")) for m in r.messages)) or "-",
+            str(r.automation_blockers),
             str(r.operations_applied),
             " ".join(r.deliveries) or "-",
             f"{r.delivery_ms:.0f}",

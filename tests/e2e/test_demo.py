@@ -24,5 +24,7 @@ async def test_demo_applies_every_shipped_rule_through_the_sandbox() -> None:
     assert "missing-po -> -" in text  # the reviewer filled the PO in: label taken back
     assert "due-soon -> -" in text
     assert "error: Line items add up to 900.00" in text
+    totals_row = next(line for line in text.splitlines() if "totals-mismatch" in line)
+    assert totals_row.split()[6] == "1"  # its automation blocker, as the sandbox stored it
     assert "warning: Purchase order number is missing." in text
     assert text.count("each as its case promises") == 2

@@ -5,14 +5,11 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from starlette.applications import Starlette
 
 from client import AsyncRossumAPIClient
@@ -35,16 +32,6 @@ INVOICES = [
     {"document_id": "INV-1", "order_id": "PO-1", "amount_total": "25000.00"},
     {"document_id": "INV-2", "order_id": "", "amount_total": "120.00"},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _reset_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def _args(*argv: str) -> argparse.Namespace:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from handlers.testing import CLEAN_INVOICE, content_payload
 from service.cli import main
@@ -22,16 +19,6 @@ from tests.service.replay_kit import (
     record,
     write_lines,
 )
-
-
-@pytest.fixture(autouse=True)
-def _reset_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.reset_defaults()
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.fixture

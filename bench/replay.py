@@ -39,12 +39,12 @@ from handlers.events import HookEvent
 from handlers.rules import router
 from handlers.signature import signature_headers
 from handlers.testing import TIMESTAMP, content_payload, encode, status_payload
+from replay.engine import Recording, replay_file
+from replay.offline import OfflineRossum
+from replay.payload import Selection
+from replay.setup import ReplayConfig, replay_settings
+from replay.targets import in_process
 from service.logging import configure_logging
-from service.replay_engine import Recording, replay_file
-from service.replay_offline import OfflineRossum
-from service.replay_payload import Selection
-from service.replay_setup import ReplayConfig, replay_settings
-from service.replay_targets import in_process
 
 SECRET = "bench-replay-secret"
 BASE = "https://bench.rossum.app"

@@ -15,8 +15,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("service.serve", "Run the webhook service under uvicorn."),
     "sandbox": ("sandbox.server", "Run the local Rossum stand-in API."),
     "demo": ("service.demo", "Start sandbox and service, deliver demo invoices, print results."),
-    "replay": ("service.replay", "Replay recorded deliveries and compare the answers."),
-    "pull-logs": ("service.pull_logs", "Import Rossum hook logs as a replayable recording."),
+    "replay": ("replay.cli", "Replay recorded deliveries and compare the answers."),
+    "pull-logs": ("replay.pull_logs", "Import Rossum hook logs as a replayable recording."),
 }
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from handlers.testing import CLEAN_INVOICE, content_payload, status_payload
-from tests.service.replay_kit import SECRET, record
+from tests.replay.replay_kit import SECRET, record
 
 pytestmark = pytest.mark.e2e
 

@@ -13,12 +13,12 @@ import pytest
 from starlette.applications import Starlette
 
 from client import AsyncRossumAPIClient
+from replay.engine import Recording, replay_file
+from replay.payload import Selection
+from replay.pull_logs import fetch, parse_moment, pull, record_from_log, write_records
+from replay.setup import ReplayConfig
 from service import testing
 from service.cli import build_parser, main
-from service.pull_logs import fetch, parse_moment, pull, record_from_log, write_records
-from service.replay_engine import Recording, replay_file
-from service.replay_payload import Selection
-from service.replay_setup import ReplayConfig
 from service.testing import DEMO_USER, SANDBOX_URL, HookService, sandbox_transport
 
 sandbox = testing.sandbox

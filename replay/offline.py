@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from service.replay_payload import Record
+from replay.payload import Record
 
 PLACEHOLDER_FIRST_ID = 900_000_001
 

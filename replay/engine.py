@@ -16,12 +16,12 @@ from typing import TextIO
 import httpx
 from pydantic_core import from_json
 
-from service.progress import ProgressBar
-from service.replay_diff import Observed, compare
-from service.replay_payload import Record, Rewrite, Selection, build_request, parse_records
-from service.replay_report import Result, Tally, render_result, render_summary, result_json
-from service.replay_setup import ReplayConfig, ReplayUsageError, open_target
-from service.replay_targets import Target
+from replay.diff import Observed, compare
+from replay.payload import Record, Rewrite, Selection, build_request, parse_records
+from replay.progress import ProgressBar
+from replay.report import Result, Tally, render_result, render_summary, result_json
+from replay.setup import ReplayConfig, ReplayUsageError, open_target
+from replay.targets import Target
 
 
 class Recording:

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from replay.engine import Recording, replay_file
+from replay.payload import Selection
+from replay.report import Tally
+from replay.setup import ReplayConfig
 from service import testing
-from service.replay_engine import Recording, replay_file
-from service.replay_payload import Selection
-from service.replay_report import Tally
-from service.replay_setup import ReplayConfig
 from service.testing import DEMO_USER, SANDBOX_URL, HookService, sandbox_transport
-from tests.service.replay_kit import read_lines
+from tests.replay.replay_kit import read_lines
 
 sandbox = testing.sandbox
 sandbox_client = testing.sandbox_client

@@ -7,13 +7,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from replay.engine import Recording, replay_records
+from replay.payload import Rewrite
+from replay.setup import ReplayUsageError, _check_remote_dry_run, replay_settings
+from replay.targets import RemoteTarget
 from service.app import create_app
-from service.replay_engine import Recording, replay_records
-from service.replay_payload import Rewrite
-from service.replay_setup import ReplayUsageError, _check_remote_dry_run, replay_settings
-from service.replay_targets import RemoteTarget
 from service.testing import with_lifespan_state
-from tests.service.replay_kit import SECRET, invoice_payloads, offline_rossum, record
+from tests.replay.replay_kit import SECRET, invoice_payloads, offline_rossum, record
 
 
 async def test_remote_replay_compares_answers_without_labels(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from handlers.testing import CLEAN_INVOICE, content_payload
 from service.cli import main
-from tests.service.replay_kit import (
+from tests.replay.replay_kit import (
     EXPENSIVE,
     SECRET,
     invoice_payloads,
@@ -212,8 +212,8 @@ def test_secret_is_read_from_the_environment_for_remote_replays(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With --url, the first of ROSSUM_HOOKS_WEBHOOK_SECRET's secrets signs the deliveries."""
+    from replay.cli import config_from
     from service.cli import build_parser
-    from service.replay import config_from
 
     monkeypatch.setenv("ROSSUM_HOOKS_WEBHOOK_SECRET", f"{SECRET}, older-secret")
     argv = ["replay", "rec.jsonl", "--url", "http://127.0.0.1:8000"]
@@ -228,9 +228,9 @@ class _Terminal(io.StringIO):
 
 def test_progress_bar_counts_every_line_on_a_terminal(recording: Path) -> None:
     """On a TTY the bar runs over all lines, filtered ones included, and ends at 100%."""
-    from service.replay_engine import Recording, replay_file
-    from service.replay_payload import Selection
-    from service.replay_setup import ReplayConfig
+    from replay.engine import Recording, replay_file
+    from replay.payload import Selection
+    from replay.setup import ReplayConfig
 
     terminal, out = _Terminal(), io.StringIO()
     selection = Selection(events=frozenset({"annotation_status"}))
@@ -251,7 +251,7 @@ def test_in_process_replay_ignores_the_services_own_credentials(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Env credentials, recording path and live mode of a deployment never reach a replay."""
-    from service.replay_setup import replay_settings
+    from replay.setup import replay_settings
 
     monkeypatch.setenv("ROSSUM_HOOKS_API_TOKEN", "production-token")
     monkeypatch.setenv("ROSSUM_HOOKS_API_BASE_URL", "https://acme.rossum.app/api/v1")

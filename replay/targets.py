@@ -17,10 +17,10 @@ from starlette.applications import Starlette
 from starlette.types import Message
 
 from handlers.routing import Router
+from replay.diff import Observed
 from service.allowlist import Allowlist
 from service.app import create_app
 from service.delivery import SCOPE_KEY, Delivery
-from service.replay_diff import Observed
 from service.settings import Settings
 from service.state import ServiceState
 

@@ -2,7 +2,7 @@
 
 Each delivery of a recording (`ROSSUM_HOOKS_RECORD_PATH`, or `rossum-hooks pull-logs`) is sent
 again, re-signed, to the service in-process (the default) or to a running one (`--url`); the
-new answer is compared with the recorded one (`service.replay_diff`) and the report lists
+new answer is compared with the recorded one (`replay.diff`) and the report lists
 what changed. Exit status: 0 every answer the same, 1 some changed, 2 usage or I/O error.
 
     rossum-hooks replay deliveries.jsonl --dry-run                 # no API at all
@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 
 from client import RossumError
+from replay.engine import Recording, replay_file
+from replay.payload import RecordingError, Selection
+from replay.setup import ReplayConfig, ReplayUsageError
 from service.logging import configure_logging
-from service.replay_engine import Recording, replay_file
-from service.replay_payload import RecordingError, Selection
-from service.replay_setup import ReplayConfig, ReplayUsageError
 
 EXIT_SAME, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 

@@ -25,9 +25,9 @@ from pydantic import SecretStr
 
 from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
 from handlers.routing import Router
-from service.replay_offline import OfflineRossum
-from service.replay_payload import Record, Rewrite, accepted_origin
-from service.replay_targets import RemoteTarget, Target, in_process
+from replay.offline import OfflineRossum
+from replay.payload import Record, Rewrite, accepted_origin
+from replay.targets import RemoteTarget, Target, in_process
 from service.settings import Settings
 
 

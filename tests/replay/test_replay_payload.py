@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from handlers.signature import verify
-from service.progress import ProgressBar
-from service.replay_offline import called_label_names, sideloaded_labels
-from service.replay_payload import (
+from replay.offline import called_label_names, sideloaded_labels
+from replay.payload import (
     Record,
     RecordingError,
     Rewrite,
@@ -21,6 +20,7 @@ from service.replay_payload import (
     parse_records,
     rewrite_body,
 )
+from replay.progress import ProgressBar
 
 OLD = "https://acme.rossum.app"
 NEW = "http://127.0.0.1:8001"

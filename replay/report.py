@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.replay_diff import Comparison, Observed, describe_call
-from service.replay_payload import Record
+from replay.diff import Comparison, Observed, describe_call
+from replay.payload import Record
 
 _READ_PREFIXES = ("list_", "retrieve_", "get_")
 

@@ -19,9 +19,9 @@ from handlers.testing import (
     invocation_payload,
     status_payload,
 )
-from service.replay_offline import OfflineRossum
-from service.replay_setup import replay_settings
-from service.replay_targets import in_process
+from replay.offline import OfflineRossum
+from replay.setup import replay_settings
+from replay.targets import in_process
 
 SECRET = "replay-test-secret"
 LABELS = {name: f"{BASE_URL}/api/v1/labels/{n}" for n, name in enumerate(["expedite"], 1)}

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from service.replay_diff import (
+from replay.diff import (
     Comparison,
     Observed,
     compact,

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from sandbox import annotation_data, control, hooks, labels, login, resources
+from sandbox import annotation_data, control, hook_tools, hooks, labels, login, resources
 from sandbox.annotations import routes as annotation_routes
 from sandbox.errors import EXCEPTION_HANDLERS
 from sandbox.gate import GateMiddleware
@@ -47,6 +47,7 @@ def create_sandbox_app(
             *annotation_routes,
             *annotation_data.routes,
             *hooks.routes,
+            *hook_tools.routes,
             *resources.routes,
             *control.routes,
         ],

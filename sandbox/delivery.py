@@ -59,6 +59,11 @@ class Deliveries:
         self.records: deque[Delivery] = deque(maxlen=MAX_RECORDS)
         self.logs: deque[dict[str, Any]] = deque(maxlen=MAX_RECORDS)
 
+    @property
+    def caller(self) -> HookCaller:
+        """Return the HTTP caller deliveries use (also used by `POST /hooks/{id}/test`)."""
+        return self._caller
+
     def spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `work` in the background; `idle()` waits for it."""
         task = asyncio.get_running_loop().create_task(work)

@@ -87,7 +87,7 @@ class HookCaller:
             updated_datapoints=updated,
         )
         started_at, start = now_iso(), time.perf_counter()
-        response = await self._post(hook, payload, interactive=trigger.interactive)
+        response = await self.post(hook, payload, interactive=trigger.interactive)
         answered = response.status_code is not None
         if token is not None and answered and hook.get("token_lifetime_s") is None:
             sandbox.tokens.revoke(token.key)  # "valid until Rossum receives the response"
@@ -116,9 +116,10 @@ class HookCaller:
         # `config.timeout_s` applies to non-interactive events only; 0 falls back to 30 s.
         return fixed if interactive else float(config.get("timeout_s", 30)) or fixed
 
-    async def _post(
+    async def post(
         self, hook: Record, payload: dict[str, Any], *, interactive: bool
     ) -> HookResponse:
+        """POST `payload` to the hook's `config.url`, signed, within the event's timeout."""
         config = hook.get("config", {})
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}

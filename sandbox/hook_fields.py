@@ -40,6 +40,9 @@ _TYPES: Mapping[str, type | tuple[type, ...]] = {
     "settings": dict,
     "test": dict,
     "extension_source": str,
+    "guide": (str, type(None)),
+    "read_more_url": (str, type(None)),
+    "extension_image_url": (str, type(None)),
 }
 
 
@@ -88,7 +91,8 @@ def _int_in(body: Mapping[str, Any], key: str, low: int, high: int, where: str) 
         raise bad_request(f"{where}{key}: expected a number from {low} to {high}, got {value!r}.")
 
 
-def _check_config(config: Any, current: Mapping[str, Any], *, merge: bool) -> dict[str, Any]:
+def check_config(config: Any, current: Mapping[str, Any], *, merge: bool) -> dict[str, Any]:
+    """Return the hook config `config` asks for over `current`, or raise 400 naming the key."""
     if not isinstance(config, Mapping):
         raise bad_request("config: expected an object.")
     if current.get("private"):
@@ -142,7 +146,7 @@ def validated_hook(
     if "events" in body:
         record["events"] = _check_events(body["events"])
     if "config" in body:
-        record["config"] = _check_config(
+        record["config"] = check_config(
             body["config"], (current or {}).get("config", {}), merge=partial
         )
     for key, kind in (("queues", "queues"), ("run_after", "hooks")):
@@ -165,10 +169,11 @@ def _apply_simple(store: Store, body: Mapping[str, Any], record: Record) -> None
         if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
             raise bad_request("secrets: expected an object of string values.")
         record["secrets"] = dict(secrets)
-    if "settings_schema" in body:
-        if body["settings_schema"] is not None and not isinstance(body["settings_schema"], dict):
-            raise bad_request("settings_schema: expected a JSON schema object or null.")
-        record["settings_schema"] = body["settings_schema"]
+    for key in ("settings_schema", "secrets_schema"):
+        if key in body:
+            if body[key] is not None and not isinstance(body[key], dict):
+                raise bad_request(f"{key}: expected a JSON schema object or null.")
+            record[key] = copy.deepcopy(body[key])
     if "token_owner" in body:
         owner = body["token_owner"]
         record["token_owner"] = (

@@ -74,6 +74,33 @@ _LOADERS: Mapping[str, Callable[[Store, Record, Urls], list[dict[str, Any]]]] = 
 }
 
 
+def common_keys(
+    hook: Record,
+    urls: Urls,
+    *,
+    event: str,
+    action: str,
+    request_id: str,
+    timestamp: str,
+    token: str | None,
+) -> dict[str, Any]:
+    """Return the keys every payload carries, whatever the event."""
+    payload: dict[str, Any] = {
+        "request_id": request_id,
+        "timestamp": timestamp,
+        "base_url": urls.base,
+    }
+    if token is not None:
+        payload["rossum_authorization_token"] = token
+    return payload | {
+        "hook": urls.of("hooks", hook["id"]),
+        "settings": copy.deepcopy(hook.get("settings", {})),
+        "secrets": copy.deepcopy(hook.get("secrets", {})),
+        "event": event,
+        "action": action,
+    }
+
+
 def build_payload(
     store: Store,
     hook: Record,
@@ -86,20 +113,15 @@ def build_payload(
 ) -> dict[str, Any]:
     """Return the JSON payload of one delivery of `trigger` to `hook`."""
     urls = trigger.urls
-    payload: dict[str, Any] = {
-        "request_id": request_id,
-        "timestamp": timestamp,
-        "base_url": urls.base,
-    }
-    if token is not None:
-        payload["rossum_authorization_token"] = token
-    payload |= {
-        "hook": urls.of("hooks", hook["id"]),
-        "settings": copy.deepcopy(hook.get("settings", {})),
-        "secrets": copy.deepcopy(hook.get("secrets", {})),
-        "event": trigger.event,
-        "action": trigger.action,
-    }
+    payload = common_keys(
+        hook,
+        urls,
+        event=trigger.event,
+        action=trigger.action,
+        request_id=request_id,
+        timestamp=timestamp,
+        token=token,
+    )
     ann = store.get("annotations", trigger.annotation_id)
     annotation = serialize.annotation(store, ann, urls)
     annotation["previous_status"] = (

@@ -125,3 +125,19 @@ async def test_hook_list_filters(api: httpx.AsyncClient) -> None:
     assert await ids("name=on") == [on["id"]]
     assert await ids(f"config_url={HOOK_URL}") == [on["id"], off["id"]]
     assert (await api.get("/api/v1/hooks?active=maybe")).status_code == 400
+
+
+async def test_extension_fields_and_schemas_are_writable(api: httpx.AsyncClient) -> None:
+    """`guide`, `read_more_url`, `extension_image_url` and both schemas round-trip."""
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    fields = {
+        "guide": "Set `a`.",
+        "read_more_url": "https://example.com/more",
+        "extension_image_url": None,
+        "settings_schema": schema,
+        "secrets_schema": {"type": "object"},
+    }
+    hook = await create_hook(api, **fields)
+    assert {key: hook[key] for key in fields} == fields
+    response = await api.patch(hook["url"], json={"secrets_schema": "x"})
+    assert response.status_code == 400 and "secrets_schema" in response.json()["detail"]

@@ -30,6 +30,7 @@ from client._errors import (
     Timeout,
     TransportError,
 )
+from client._observer import RateLimiter, RequestObserver
 from client._resources import Resource
 from client._retry import RetryPolicy
 from client._sync import SyncRossumAPIClient
@@ -50,6 +51,8 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "RateLimiter",
+    "RequestObserver",
     "Resource",
     "RetryPolicy",
     "RossumError",

@@ -22,6 +22,7 @@ from client._decoding import Deserializer
 from client._dry_run import SAFE_METHODS
 from client._errors import DeadlineExceeded, DryRunRefused, RossumError, transport_error
 from client._methods import ApiMethods
+from client._observer import RateLimiter, RequestObserver
 from client._pagination import Page, aiter_listing
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
@@ -38,9 +39,12 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
     default connect 5 s / read 30 s, never "no timeout"). `n_retries` is the number of
     *retries* after the first attempt (the SDK counted attempts). `max_in_flight_requests`
     bounds every request of this client and of the clients derived from it;
-    `max_requests_per_second` spaces them out. `deadline` bounds each call in seconds, retries
-    and waits included. `transport`/`http_client` inject httpx plumbing (respx, the sandbox);
-    an injected `http_client` is not closed by `aclose()`. With `dry_run=True` only GET/HEAD/
+    `max_requests_per_second` spaces them out; a `rate_limiter` (`client.RateLimiter`)
+    replaces that cap with one keyed by API host, e.g. shared by several processes.
+    `observer` (`client.RequestObserver`) is told of every attempt, retry and rate wait.
+    `deadline` bounds each call in seconds, retries and waits included.
+    `transport`/`http_client` inject httpx plumbing (respx, the sandbox); an injected
+    `http_client` is not closed by `aclose()`. With `dry_run=True` only GET/HEAD/
     OPTIONS are sent; others are recorded in `dry_run_calls` and answered with a synthetic
     success. The per-request `rossum.request` debug event is built only if structlog had
     DEBUG enabled when the client was made. `retry_policy`, `sleep` and `clock` replace the
@@ -67,6 +71,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Coroutine[Any, Any, None]] | None = None,
         clock: Callable[[], float] | None = None,
+        observer: RequestObserver | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -81,6 +87,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
             dry_run=dry_run,
             retry_policy=retry_policy,
             clock=clock,
+            observer=observer,
+            rate_limiter=rate_limiter,
         )
         self._sleep = asyncio.sleep if sleep is None else sleep
         self._slots = asyncio.Semaphore(max_in_flight_requests)
@@ -194,13 +202,29 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
         """Send one attempt holding an in-flight slot (never across a backoff sleep)."""
         try:
             async with self._slots:
-                if self._gate is not None:
-                    wait = self._gate.reserve(self._clock())
-                    if wait > 0:
-                        await self._sleep(wait)
-                return await self._http.send(request), None
+                if self._limiter is not None:
+                    await self._wait_for_rate(await self._limiter.reserve(self._rate_key))
+                elif self._gate is not None:
+                    await self._wait_for_rate(self._gate.reserve(self._clock()))
+                observer = self._observer
+                if observer is None:
+                    return await self._http.send(request), None
+                observer.request_started(request.method)
+                status: int | None = None
+                try:
+                    response = await self._http.send(request)
+                    status = response.status_code
+                    return response, None
+                finally:
+                    observer.request_finished(request.method, request.url.path, status)
         except httpx.HTTPError as exc:
             return None, exc
+
+    async def _wait_for_rate(self, wait: float) -> None:
+        if wait > 0:
+            if self._observer is not None:
+                self._observer.rate_waited(wait)
+            await self._sleep(wait)
 
     async def _prepare(
         self, method: str, url: str, kwargs: Mapping[str, Any], auth: bool

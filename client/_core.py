@@ -31,6 +31,7 @@ from client._errors import (
     classify,
     transport_error,
 )
+from client._observer import RateLimiter, RequestObserver
 from client._pagination import Page
 from client._plans import Call, Listing
 from client._resources import Resource
@@ -115,7 +116,11 @@ class ClientCore(Generic[K]):
         dry_run: bool,
         retry_policy: RetryPolicy | None,
         clock: Callable[[], float] | None,
+        observer: RequestObserver | None = None,
+        rate_limiter: RateLimiter | None = None,
     ) -> None:
+        self._observer = observer
+        self._limiter = rate_limiter
         self._deserializer = deserializer
         self._post_process = response_post_processor
         self._policy = retry_policy or RetryPolicy(
@@ -139,6 +144,8 @@ class ClientCore(Generic[K]):
         self._prefix = self.base_url + "/"
         origin = httpx.URL(self.base_url)
         self._origin = (origin.scheme, origin.host, origin.port)
+        # The shared rate cap's budget: one per API host (one Rossum organisation).
+        self._rate_key = origin.netloc.decode("ascii")
         self._keeper = self._new_keeper(credentials)
 
     def _derived(
@@ -245,6 +252,8 @@ class ClientCore(Generic[K]):
         if wait is None:
             return error
         reason = kind or str(status)
+        if self._observer is not None:
+            self._observer.retrying(method, httpx.URL(url).path, reason, wait)
         log.info(
             "rossum.retry",
             method=method,

@@ -23,6 +23,7 @@ from client._decoding import Deserializer
 from client._dry_run import SAFE_METHODS
 from client._errors import DeadlineExceeded, DryRunRefused, RossumError, transport_error
 from client._methods import ApiMethods
+from client._observer import RequestObserver
 from client._pagination import Page, iter_listing
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
@@ -59,6 +60,7 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper], ApiMethods):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -73,6 +75,7 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper], ApiMethods):
             dry_run=dry_run,
             retry_policy=retry_policy,
             clock=clock,
+            observer=observer,
         )
         self._sleep = time.sleep if sleep is None else sleep
         self._slots = threading.BoundedSemaphore(max_in_flight_requests)
@@ -186,8 +189,20 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper], ApiMethods):
             if self._gate is not None:
                 wait = self._gate.reserve(self._clock())
                 if wait > 0:
+                    if self._observer is not None:
+                        self._observer.rate_waited(wait)
                     self._sleep(wait)
-            return self._http.send(request), None
+            observer = self._observer
+            if observer is None:
+                return self._http.send(request), None
+            observer.request_started(request.method)
+            status: int | None = None
+            try:
+                response = self._http.send(request)
+                status = response.status_code
+                return response, None
+            finally:
+                observer.request_finished(request.method, request.url.path, status)
         except httpx.HTTPError as exc:
             return None, exc
         finally:

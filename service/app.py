@@ -25,6 +25,8 @@ from service.errors import EXCEPTION_HANDLERS, error_response
 from service.executor import Executor
 from service.labels import LabelCache
 from service.logging import configure_logging
+from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from service.metrics import Metrics
 from service.recording import Recorder
 from service.settings import Settings
 from service.state import ServiceState
@@ -49,6 +51,7 @@ def _api_client(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None,
     options: Mapping[str, Any],
+    metrics: Metrics | None,
 ) -> AsyncRossumAPIClient:
     return AsyncRossumAPIClient(
         settings.api_base_url or _UNCONFIGURED_BASE_URL,
@@ -57,6 +60,7 @@ def _api_client(
         max_in_flight_requests=settings.max_in_flight,
         max_requests_per_second=settings.requests_per_second,
         dry_run=settings.dry_run,
+        observer=None if metrics is None else metrics.observer(),
         **options,
     )
 
@@ -84,6 +88,12 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready", "dry_run": state.settings.dry_run})
 
 
+async def metrics_endpoint(request: Request) -> Response:
+    """Serve the process's metrics in the Prometheus text format."""
+    metrics: Metrics = request.state.metrics
+    return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -107,7 +117,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         recorder = _recorder(settings)
-        async with _api_client(settings, transport, client_options or {}) as api:
+        metrics = Metrics() if settings.metrics else None
+        if metrics is not None:
+            metrics.watch(recorder=recorder)
+        async with _api_client(settings, transport, client_options or {}, metrics) as api:
             state = ServiceState(
                 settings=settings,
                 secrets=settings.webhook_secrets(),
@@ -121,7 +134,7 @@ def create_app(
                 recorder.start()
             log.info("service.started", dry_run=settings.dry_run, recording=recorder is not None)
             try:
-                yield {"service": state, "recorder": recorder}
+                yield {"service": state, "recorder": recorder, "metrics": metrics}
             finally:
                 state.ready = False
                 if recorder is not None:
@@ -133,6 +146,7 @@ def create_app(
             Route("/hooks", receive_hook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            *([Route("/metrics", metrics_endpoint, methods=["GET"])] if settings.metrics else []),
         ],
         middleware=[Middleware(DeliveryMiddleware, path="/hooks", dry_run=settings.dry_run)],
         exception_handlers=dict(EXCEPTION_HANDLERS),

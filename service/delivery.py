@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import metrics
 from service.errors import OUTCOME_KEY, error_response
 from service.recording import Entry, Recorder
 
@@ -40,6 +41,10 @@ class Delivery:
     event: str | None = None
     action: str | None = None
     annotation_id: int | None = None
+    hook_id: int | None = None
+    api_host: str | None = None
+    api_calls: int = 0
+    api_wait_s: float = 0.0
     rules_fired: tuple[str, ...] = ()
     labels_added: tuple[str, ...] = ()
     labels_removed: tuple[str, ...] = ()
@@ -89,7 +94,10 @@ class DeliveryMiddleware:
             dry_run=self.dry_run,
         )
         scope[SCOPE_KEY] = delivery
-        recorder: Recorder | None = scope.get("state", {}).get("recorder")
+        state = scope.get("state", {})
+        recorder: Recorder | None = state.get("recorder")
+        counters: metrics.Metrics | None = state.get("metrics")
+        current = metrics.current.set(delivery)
         sent: dict[str, Any] = {"status": 500, "started": False, "body": []}
 
         async def send_wrapper(message: Message) -> None:
@@ -109,9 +117,19 @@ class DeliveryMiddleware:
             if not sent["started"]:
                 await _bug_response(delivery)(scope, receive, send_wrapper)
         finally:
+            metrics.current.reset(current)
             delivery.outcome = scope.get(OUTCOME_KEY, delivery.outcome)
-            duration_ms = round((time.perf_counter() - delivery.started) * 1000, 2)
+            seconds = time.perf_counter() - delivery.started
+            duration_ms = round(seconds * 1000, 2)
             self._log(delivery, status=sent["status"], duration_ms=duration_ms)
+            if counters is not None:
+                counters.delivery(
+                    event=delivery.event,
+                    action=delivery.action,
+                    outcome=delivery.outcome,
+                    status=sent["status"],
+                    seconds=seconds,
+                )
             if recorder is not None:
                 recorder.submit(_entry(scope, delivery, sent, duration_ms))
             structlog.contextvars.clear_contextvars()
@@ -125,6 +143,8 @@ class DeliveryMiddleware:
             hook_event=delivery.event,
             action=delivery.action,
             annotation_id=delivery.annotation_id,
+            hook_id=delivery.hook_id,
+            api_host=delivery.api_host,
             rules_fired=list(delivery.rules_fired),
             labels_added=list(delivery.labels_added),
             labels_removed=list(delivery.labels_removed),
@@ -133,6 +153,8 @@ class DeliveryMiddleware:
             outcome=delivery.outcome,
             status=status,
             duration_ms=duration_ms,
+            api_calls=delivery.api_calls,
+            api_wait_ms=round(delivery.api_wait_s * 1000, 1),
             dry_run=delivery.dry_run,
             **({"calls": delivery.calls} if delivery.dry_run else {}),
         )

@@ -186,6 +186,11 @@ class Recorder:
         self._writer.close()
 
     @property
+    def queued(self) -> int:
+        """Return how many entries wait to be written (approximate, for metrics)."""
+        return self._queue.qsize()
+
+    @property
     def alive(self) -> bool:
         """Return True while the writer thread runs."""
         return self._thread.is_alive()

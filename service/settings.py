@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     record_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     record_keep: int = Field(default=5, ge=1)
     dry_run: bool = False
+    metrics: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 

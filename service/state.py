@@ -34,6 +34,11 @@ class ServiceState:
         base_url = event.base_url or _origin_of(event.hook)
         return None if base_url is None else self.allowlist.check(base_url)
 
+    def api_host(self, base_url: str | None) -> str | None:
+        """Return the host the delivery's API calls go to (for the canonical log line)."""
+        url = self.settings.api_base_url if self.settings.has_own_credentials() else base_url
+        return None if url is None else (_origin_of(url) or url).partition("://")[2] or None
+
     def api_for(self, event: HookEvent, *, base_url: str | None) -> AsyncRossumAPIClient:
         """Return the client for this delivery: own credentials, or the hook's token."""
         if self.settings.has_own_credentials():
@@ -47,6 +52,12 @@ class ServiceState:
         return self.api.derive(
             base_url=f"{base_url}/api/v1", credentials=Token(event.rossum_authorization_token)
         )
+
+
+def hook_id_of(url: str | None) -> int | None:
+    """Return the id at the end of a hook URL (`.../hooks/781` -> 781), or None."""
+    tail = (url or "").rstrip("/").rpartition("/")[2]
+    return int(tail) if tail.isdigit() else None
 
 
 def _origin_of(url: str | None) -> str | None:

@@ -30,7 +30,7 @@ from service.delivery import Delivery, current_delivery
 from service.errors import MissingCredentials, error_response
 from service.executor import needs_api
 from service.intake import check_content_type, read_body
-from service.state import ServiceState
+from service.state import ServiceState, hook_id_of
 
 log = structlog.get_logger()
 
@@ -66,7 +66,9 @@ async def receive_hook(request: Request) -> Response:
         action=event.action,
         annotation_id=event.annotation_id,
     )
+    delivery.hook_id = hook_id_of(event.hook)
     base_url = state.check_base_url(event)
+    delivery.api_host = state.api_host(base_url)
     decision = state.router.dispatch(event)
     _note_decision(delivery, decision)
     failure = await _carry_out(state, event, decision, base_url=base_url, delivery=delivery)

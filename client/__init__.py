@@ -12,6 +12,7 @@ from __future__ import annotations
 from client._api_uploads import ExportFileFormats
 from client._auth import Token, UserCredentials
 from client._client import AsyncRossumAPIClient
+from client._core import RateGate
 from client._dry_run import DryRunCall
 from client._errors import (
     APIError,
@@ -50,6 +51,7 @@ __all__ = [
     "InvalidResponse",
     "NotFound",
     "PayloadTooLarge",
+    "RateGate",
     "RateLimited",
     "RateLimiter",
     "RequestObserver",

@@ -17,18 +17,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from client import AsyncRossumAPIClient, Token, UserCredentials
+from client import AsyncRossumAPIClient, RateLimiter, Token, UserCredentials
 from handlers.routing import Router
 from service.allowlist import Allowlist
 from service.delivery import DeliveryMiddleware
 from service.errors import EXCEPTION_HANDLERS, error_response
 from service.executor import Executor
-from service.labels import LabelCache
 from service.logging import configure_logging
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from service.metrics import Metrics
 from service.recording import Recorder
 from service.settings import Settings
+from service.shared import SHARED_LOSSES, cross_delivery_state
 from service.state import ServiceState
 from service.webhook import receive_hook
 
@@ -52,6 +52,7 @@ def _api_client(
     transport: httpx.AsyncBaseTransport | None,
     options: Mapping[str, Any],
     metrics: Metrics | None,
+    rate_limiter: RateLimiter | None,
 ) -> AsyncRossumAPIClient:
     return AsyncRossumAPIClient(
         settings.api_base_url or _UNCONFIGURED_BASE_URL,
@@ -61,6 +62,7 @@ def _api_client(
         max_requests_per_second=settings.requests_per_second,
         dry_run=settings.dry_run,
         observer=None if metrics is None else metrics.observer(),
+        rate_limiter=rate_limiter,
         **options,
     )
 
@@ -85,7 +87,16 @@ async def readyz(request: Request) -> Response:
         return error_response(status=503, code="not_ready", detail="shutting down")
     if state.recorder is not None and not state.recorder.alive:
         return error_response(status=503, code="not_ready", detail="recorder stopped")
-    return JSONResponse({"status": "ready", "dry_run": state.settings.dry_run})
+    answer: dict[str, Any] = {"status": "ready", "dry_run": state.settings.dry_run}
+    if state.shared is not None:
+        # Still ready without Redis: every replica keeps answering on in-process state, which
+        # beats all of them leaving the load balancer at once. The body and the
+        # `rossum_hooks_shared_state_up` gauge say what is lost.
+        if await state.shared.ping():
+            answer["shared_state"] = "redis"
+        else:
+            answer.update(status="degraded", shared_state="unavailable", lost=SHARED_LOSSES)
+    return JSONResponse(answer)
 
 
 async def metrics_endpoint(request: Request) -> Response:
@@ -119,26 +130,36 @@ def create_app(
         recorder = _recorder(settings)
         metrics = Metrics() if settings.metrics else None
         if metrics is not None:
-            metrics.watch(recorder=recorder)
-        async with _api_client(settings, transport, client_options or {}, metrics) as api:
+            metrics.watch_recorder(recorder)
+        shared = cross_delivery_state(settings, metrics)
+        options = client_options or {}
+        async with _api_client(settings, transport, options, metrics, shared.rate_limiter) as api:
             state = ServiceState(
                 settings=settings,
                 secrets=settings.webhook_secrets(),
                 allowlist=allowlist,
                 router=router,
                 api=api,
-                executor=Executor(labels=LabelCache()),
+                executor=Executor(labels=shared.labels),
                 recorder=recorder,
+                locks=shared.locks,
+                shared=shared.store,
             )
             if recorder is not None:
                 recorder.start()
-            log.info("service.started", dry_run=settings.dry_run, recording=recorder is not None)
+            log.info(
+                "service.started",
+                dry_run=settings.dry_run,
+                recording=recorder is not None,
+                shared_state="redis" if shared.store is not None else "in-process",
+            )
             try:
                 yield {"service": state, "recorder": recorder, "metrics": metrics}
             finally:
                 state.ready = False
                 if recorder is not None:
                     await asyncio.to_thread(recorder.close)
+                await shared.aclose()
                 log.info("service.stopped")
 
     return Starlette(

@@ -125,12 +125,13 @@ class Metrics:
         r.register(self._scraped)
         self._children: dict[tuple[Any, ...], Any] = {}
 
-    def watch(
-        self, *, recorder: Recorder | None = None, shared_state: Callable[[], bool] | None = None
-    ) -> None:
-        """Read the recorder's queue and the shared store's health at each scrape."""
+    def watch_recorder(self, recorder: Recorder | None) -> None:
+        """Read the recorder's queue depth and drops at each scrape."""
         self._scraped.recorder = recorder
-        self._scraped.shared_state = shared_state
+
+    def watch_shared_state(self, available: Callable[[], bool]) -> None:
+        """Read whether the shared store answers at each scrape."""
+        self._scraped.shared_state = available
 
     def render(self) -> bytes:
         """Return the Prometheus text exposition of every metric."""

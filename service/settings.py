@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     record_keep: int = Field(default=5, ge=1)
     dry_run: bool = False
     metrics: bool = True
+    # A URL may carry a password: SecretStr keeps it out of every log line.
+    redis_url: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 

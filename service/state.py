@@ -13,6 +13,8 @@ from service.executor import Executor
 from service.locks import KeyedLocks
 from service.recording import Recorder
 from service.settings import Settings
+from service.shared_locks import SharedLocks
+from service.shared_store import SharedStore
 
 
 @dataclass(slots=True)
@@ -26,7 +28,8 @@ class ServiceState:
     api: AsyncRossumAPIClient
     executor: Executor
     recorder: Recorder | None = None
-    locks: KeyedLocks = field(default_factory=KeyedLocks)
+    locks: KeyedLocks | SharedLocks = field(default_factory=KeyedLocks)
+    shared: SharedStore | None = None
     ready: bool = True
 
     def check_base_url(self, event: HookEvent) -> str | None:

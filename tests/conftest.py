@@ -8,6 +8,8 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
+from tests.redis_server import RedisServer, redis_server
+
 
 @pytest.fixture(autouse=True)
 def _isolated_logging_config() -> Iterator[None]:
@@ -23,3 +25,10 @@ def _isolated_logging_config() -> Iterator[None]:
     structlog.configure(**saved)
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A real Redis server on a free loopback port for this test (see tests/redis_server.py)."""
+    with redis_server() as server:
+        yield server

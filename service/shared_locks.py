@@ -1,0 +1,88 @@
+"""Per-annotation ordering across replicas: a Redis lock with a lease and a fencing token.
+
+`SharedLocks.hold(key)` first takes the in-process lock of `key` (so deliveries on one replica
+queue in memory, not on Redis), then the Redis lock: `SET NX PX lease` in a script that also
+increments the key's fencing counter. The lease is the delivery deadline plus a margin, so a
+replica that dies holding an annotation frees it when the lease runs out; nobody needs to
+renew, because the delivery's work is bounded by the same deadline. The fencing token (a
+number that grows with every acquisition of the key) is yielded to the block and is what
+shared state written under the lock carries, so a holder whose lease ran out cannot overwrite
+what the next holder wrote. Release deletes the lock only if it still holds our token.
+
+If Redis is unreachable, the in-process lock alone is held (ordering then holds per replica)
+and the token is None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
+
+from service.locks import KeyedLocks
+from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
+
+# KEYS[1]: the lock, KEYS[2]: the fencing counter; ARGV[1]: lease (ms). 0 if held elsewhere.
+_ACQUIRE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fence = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], 86400000)
+redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
+return fence
+"""
+# KEYS[1]: the lock; ARGV[1]: our token. Delete only our own lock.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+POLL_S = (0.002, 0.005, 0.01, 0.02, 0.05)
+
+
+class SharedLocks:
+    """Serialise work per key across every replica sharing one Redis (see module doc)."""
+
+    def __init__(self, store: SharedStore, *, lease_s: float) -> None:
+        self._store = store
+        self._lease_ms = max(1, round(lease_s * 1000))
+        self._local = KeyedLocks()
+        self._acquire = store.redis.register_script(_ACQUIRE)
+        self._release = store.redis.register_script(_RELEASE)
+
+    def __len__(self) -> int:
+        return len(self._local)
+
+    @asynccontextmanager
+    async def hold(self, key: Hashable | None) -> AsyncIterator[int | None]:
+        """Hold `key` on this replica and in Redis for the block; yield the fencing token."""
+        if key is None:
+            yield None
+            return
+        async with self._local.hold(key):
+            fence = await self._take(str(key))
+            try:
+                yield fence
+            finally:
+                if fence is not None:
+                    await self._give_back(str(key), fence)
+
+    async def _take(self, key: str) -> int | None:
+        keys = [f"{PREFIX}lock:{key}", f"{PREFIX}fence:{key}"]
+        attempt = 0
+        while True:
+            try:
+                fence = await self._store.run(
+                    "lock", lambda _: self._acquire(keys=keys, args=[self._lease_ms])
+                )
+            except SharedStateUnavailable:
+                return None
+            if int(fence):
+                return int(fence)
+            await asyncio.sleep(POLL_S[min(attempt, len(POLL_S) - 1)])
+            attempt += 1
+
+    async def _give_back(self, key: str, fence: int) -> None:
+        with contextlib.suppress(SharedStateUnavailable):  # if so, the lease frees it
+            await self._store.run(
+                "unlock", lambda _: self._release(keys=[f"{PREFIX}lock:{key}"], args=[fence])
+            )

@@ -1,0 +1,146 @@
+"""Cross-delivery state on a real Redis: the rate budget, locks with lease and fencing, the
+label cache, and what happens when Redis goes away mid-run and comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from handlers.testing import signed
+from service.shared_labels import SharedLabelCache
+from service.shared_locks import SharedLocks
+from service.shared_rate import SharedRateCap
+from service.shared_store import SharedStore, connect
+from tests.redis_server import RedisServer
+from tests.service.conftest import FakeRossum, ServiceFactory
+from tests.service.kit import ANNOTATION_URL, ORG, SECRET, content_event
+
+
+@pytest.fixture
+async def stores(redis: RedisServer) -> AsyncIterator[tuple[SharedStore, SharedStore]]:
+    """Two stores on one Redis, as two replicas have."""
+    first, second = SharedStore(connect(redis.url)), SharedStore(connect(redis.url))
+    yield first, second
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_replicas_share_one_budget_per_host(stores: tuple[SharedStore, SharedStore]) -> None:
+    """Alternating reservations from two replicas get slots 1/rate apart; hosts are separate."""
+    caps = [SharedRateCap(store, rate=10) for store in stores]
+    slots, waits = [], []
+    for n in range(20):
+        waits.append(await caps[n % 2].reserve("acme.rossum.app"))
+        slots.append(time.monotonic() + waits[-1])  # when this request may go
+    assert all(b - a == pytest.approx(0.1, abs=0.02) for a, b in itertools.pairwise(slots))
+    assert waits[-1] == pytest.approx(1.9, abs=0.05)  # 20 requests take 2 s, whoever sends them
+    assert await caps[0].reserve("other.rossum.app") == 0  # another organisation's budget
+
+
+async def test_lock_serialises_replicas_and_fences_grow(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """A second replica waits for the first; each holder gets a larger fencing token."""
+    a, b = SharedLocks(stores[0], lease_s=5), SharedLocks(stores[1], lease_s=5)
+    order: list[str] = []
+
+    async def work(locks: SharedLocks, name: str) -> int | None:
+        async with locks.hold(ANNOTATION_URL) as fence:
+            order.append(f"{name}+")
+            await asyncio.sleep(0.05)
+            order.append(f"{name}-")
+            return fence
+
+    first = asyncio.create_task(work(a, "a"))
+    await asyncio.sleep(0.01)
+    fences = [await first, await work(b, "b")]
+    assert order == ["a+", "a-", "b+", "b-"]
+    assert fences[0] is not None and fences[1] == fences[0] + 1
+
+
+async def test_a_dead_holder_frees_the_annotation_when_its_lease_ends(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """A holder that never releases (a crashed replica) blocks others only for its lease;
+    its late release cannot free the lock that the next holder took."""
+    dead, alive = SharedLocks(stores[0], lease_s=0.3), SharedLocks(stores[1], lease_s=5)
+    stale = await dead._take(ANNOTATION_URL)  # acquired, then the replica "dies"
+    assert stale is not None
+    started = time.monotonic()
+    async with alive.hold(ANNOTATION_URL) as fence:
+        waited = time.monotonic() - started
+        assert fence is not None and fence > stale
+        await dead._give_back(ANNOTATION_URL, stale)  # the dead replica's late release
+        assert await stores[1].redis.get(f"rossum-hooks:lock:{ANNOTATION_URL}") == str(fence)
+    assert 0.2 < waited < 1.0
+
+
+async def test_labels_listed_by_one_replica_are_known_to_the_other(
+    stores: tuple[SharedStore, SharedStore], rossum: FakeRossum
+) -> None:
+    """The second replica resolves a name from the shared listing, with no `GET /labels`."""
+    from client import AsyncRossumAPIClient, Token
+    from tests.service.kit import API
+
+    rossum.add_label("expedite")
+    first, second = SharedLabelCache(stores[0]), SharedLabelCache(stores[1])
+    async with AsyncRossumAPIClient(API, Token("t"), transport=rossum.transport) as api:
+        journal: list[dict[str, object]] = []
+        one = await first.resolve(
+            lambda: api, organization=ORG, names={"expedite"}, journal=journal
+        )
+        created = await first.resolve(
+            lambda: api, organization=ORG, names={"urgent"}, create={"urgent"}, journal=journal
+        )
+        two = await second.resolve(
+            lambda: api, organization=ORG, names={"expedite", "urgent"}, journal=[]
+        )
+    assert rossum.listing.call_count == 2  # the first replica's listing and its pre-create check
+    assert two == {**one, **created}
+
+
+def _samples(text: str) -> dict[str, float]:
+    return {
+        s.name: s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if not s.labels
+    }
+
+
+async def test_redis_stopped_mid_run_keeps_answering_and_readiness_says_so(
+    service: ServiceFactory, rossum: FakeRossum, redis: RedisServer
+) -> None:
+    """Deliveries keep their labels applied with Redis down; /readyz and /metrics say what is
+    lost; once Redis is back, shared mode returns."""
+    headers, body = signed(content_event(values={"amount_total": "25000"}), SECRET)
+    async with service(redis_url=redis.url, requests_per_second=100) as client:
+        assert (await client.post("/hooks", content=body, headers=headers)).status_code == 200
+        ready = (await client.get("/readyz")).json()
+        assert (ready["status"], ready["shared_state"]) == ("ready", "redis")
+
+        redis.stop()
+        response = await client.post("/hooks", content=body, headers=headers)
+        assert response.status_code == 200
+        assert not [m for m in response.json()["messages"] if m["type"] == "error"]
+        assert len(rossum.applied) == 2  # the labels were still applied, per replica
+        ready_response = await client.get("/readyz")
+        ready = ready_response.json()
+        assert ready_response.status_code == 200
+        assert (ready["status"], ready["shared_state"]) == ("degraded", "unavailable")
+        assert any("rate budget" in lost for lost in ready["lost"])
+        metrics = _samples((await client.get("/metrics")).text)
+        assert metrics["rossum_hooks_shared_state_up"] == 0
+
+        redis.start()
+        await asyncio.sleep(1.05)  # the store retries Redis one second after a failure
+        ready = (await client.get("/readyz")).json()
+        assert (ready["status"], ready["shared_state"]) == ("ready", "redis")
+        assert (await client.post("/hooks", content=body, headers=headers)).status_code == 200
+        metrics = _samples((await client.get("/metrics")).text)
+    assert metrics["rossum_hooks_shared_state_up"] == 1

@@ -5,9 +5,10 @@ queue in memory, not on Redis), then the Redis lock: `SET NX PX lease` in a scri
 increments the key's fencing counter. The lease is the delivery deadline plus a margin, so a
 replica that dies holding an annotation frees it when the lease runs out; nobody needs to
 renew, because the delivery's work is bounded by the same deadline. The fencing token (a
-number that grows with every acquisition of the key) is yielded to the block and is what
-shared state written under the lock carries, so a holder whose lease ran out cannot overwrite
-what the next holder wrote. Release deletes the lock only if it still holds our token.
+number that grows with every acquisition of the key) is the lock's value; `fence(key)` gives
+it to the block's code, and shared state written under the lock is written only while the lock
+still holds that token, so a holder whose lease ran out cannot overwrite what the next holder
+wrote. Release deletes the lock only if it still holds our token.
 
 If Redis is unreachable, the in-process lock alone is held (ordering then holds per replica)
 and the token is None.
@@ -17,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from types import MappingProxyType
 
 from service.locks import KeyedLocks
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
@@ -37,6 +40,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 POLL_S = (0.002, 0.005, 0.01, 0.02, 0.05)
+# The fencing tokens of the locks held in this context, by key.
+_fences: ContextVar[Mapping[str, int | None]] = ContextVar(
+    "rossum_hooks_fences", default=MappingProxyType({})
+)
+
+
+def fence(key: str) -> int | None:
+    """Return the fencing token of the Redis lock on `key` held here (None: not held in Redis)."""
+    return _fences.get().get(key)
 
 
 class SharedLocks:
@@ -53,16 +65,19 @@ class SharedLocks:
         return len(self._local)
 
     @asynccontextmanager
-    async def hold(self, key: Hashable | None) -> AsyncIterator[int | None]:
-        """Hold `key` on this replica and in Redis for the block; yield the fencing token."""
+    async def hold(self, key: Hashable | None) -> AsyncIterator[None]:
+        """Hold `key` on this replica and in Redis for the block."""
         if key is None:
-            yield None
+            yield
             return
         async with self._local.hold(key):
             fence = await self._take(str(key))
+            held = _fences.get()
+            token = _fences.set({**held, str(key): fence})
             try:
-                yield fence
+                yield
             finally:
+                _fences.reset(token)
                 if fence is not None:
                     await self._give_back(str(key), fence)
 

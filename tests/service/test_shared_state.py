@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from handlers.testing import signed
 from service.shared_labels import SharedLabelCache
-from service.shared_locks import SharedLocks
+from service.shared_locks import SharedLocks, fence
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
 from tests.redis_server import RedisServer
@@ -50,11 +50,11 @@ async def test_lock_serialises_replicas_and_fences_grow(
     order: list[str] = []
 
     async def work(locks: SharedLocks, name: str) -> int | None:
-        async with locks.hold(ANNOTATION_URL) as fence:
+        async with locks.hold(ANNOTATION_URL):
             order.append(f"{name}+")
             await asyncio.sleep(0.05)
             order.append(f"{name}-")
-            return fence
+            return fence(ANNOTATION_URL)
 
     first = asyncio.create_task(work(a, "a"))
     await asyncio.sleep(0.01)
@@ -72,11 +72,13 @@ async def test_a_dead_holder_frees_the_annotation_when_its_lease_ends(
     stale = await dead._take(ANNOTATION_URL)  # acquired, then the replica "dies"
     assert stale is not None
     started = time.monotonic()
-    async with alive.hold(ANNOTATION_URL) as fence:
+    async with alive.hold(ANNOTATION_URL):
         waited = time.monotonic() - started
-        assert fence is not None and fence > stale
+        token = fence(ANNOTATION_URL)
+        assert token is not None and token > stale
         await dead._give_back(ANNOTATION_URL, stale)  # the dead replica's late release
-        assert await stores[1].redis.get(f"rossum-hooks:lock:{ANNOTATION_URL}") == str(fence)
+        assert await stores[1].redis.get(f"rossum-hooks:lock:{ANNOTATION_URL}") == str(token)
+    assert fence(ANNOTATION_URL) is None  # released: no token outside the block
     assert 0.2 < waited < 1.0
 
 

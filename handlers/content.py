@@ -180,7 +180,12 @@ def date_of(datapoint: Node | None) -> date | None:
     return None
 
 
-_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'\u2019$€£¥]|[A-Za-z]{3}$|^[A-Za-z]{3}")
+_NUMBER_JUNK = re.compile(r"[\s\u00a0\u202f'\u2019$€£¥]")
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}\s+|\s+[A-Z]{3}$")
+# Rossum's number formats (`# ##0.#`, `#,##0.#`, `#.##0,#`, ...): groups of three, one decimal mark.
+_NUMBER_SHAPE = re.compile(
+    r"^[-+]?(?:\d{1,3}(?:[\s'\u2019.,]\d{3})*|\d+)(?:[.,]\d*)?$|^[-+]?[.,]\d+$"
+)
 
 
 def parse_number(text: str | None) -> Decimal | None:
@@ -188,10 +193,15 @@ def parse_number(text: str | None) -> Decimal | None:
 
     When both `,` and `.` occur the last one is the decimal separator; a lone `,` is decimal
     unless it repeats or is followed by exactly three digits (`"1,234"` groups thousands).
+    Text in none of Rossum's number shapes (`"1e3"`, `"1 25"`, `"INV123"`) is not a number.
     """
     if not text:
         return None
-    cleaned = _NUMBER_JUNK.sub("", text.strip())
+    body = _CURRENCY_CODE.sub("", text.strip().replace("\u2212", "-"))
+    body = re.sub(r"^([-+]?)\s*[$€£¥]?\s*", r"\1", body.strip().rstrip("$€£¥").strip())
+    if not _NUMBER_SHAPE.match(body):
+        return None
+    cleaned = _NUMBER_JUNK.sub("", body)
     if "," in cleaned and "." in cleaned:
         if cleaned.rfind(",") > cleaned.rfind("."):
             cleaned = cleaned.replace(".", "").replace(",", ".")
@@ -199,9 +209,13 @@ def parse_number(text: str | None) -> Decimal | None:
             cleaned = cleaned.replace(",", "")
     elif "," in cleaned:
         head, _, tail = cleaned.rpartition(",")
+        if cleaned.count(",") > 1 and len(tail) != 3:
+            return None  # "1,234,5": one mark cannot both group and separate decimals
         grouped = cleaned.count(",") > 1 or len(tail) == 3
         cleaned = cleaned.replace(",", "") if grouped else f"{head}.{tail}"
     elif cleaned.count(".") > 1:
+        if len(cleaned.rpartition(".")[2]) != 3:
+            return None  # "1.234.5"
         cleaned = cleaned.replace(".", "")
     try:
         number = Decimal(cleaned)

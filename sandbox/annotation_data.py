@@ -14,9 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from handlers.errors import InvalidOperation
-from handlers.operations import applied
-from handlers.tree import find_node, schema_index, with_urls
+from sandbox import operations
+from sandbox.content_tree import Schema, locate, served
 from sandbox.errors import bad_request, not_found
 from sandbox.http import caller, read_object, sandbox_of, urls_of
 from sandbox.state import Sandbox
@@ -31,7 +30,7 @@ def _annotation(request: Request) -> Record:
 
 def _tree(sandbox: Sandbox, ann: Record, urls: Urls) -> list[dict[str, Any]]:
     tree = sandbox.store.contents.get(ann["id"], [])
-    return with_urls(tree, annotation_url=urls.of("annotations", ann["id"]))
+    return served(tree, annotation_url=urls.of("annotations", ann["id"]))
 
 
 async def get_content(request: Request) -> Response:
@@ -40,21 +39,22 @@ async def get_content(request: Request) -> Response:
     return JSONResponse({"content": _tree(sandbox, _annotation(request), urls)})
 
 
-async def _change(request: Request, ann: Record, operations: Any) -> list[int]:
+async def _change(request: Request, ann: Record, ops: Any) -> list[int]:
     """Apply operations all-or-nothing (400 if any is invalid); fire `updated` for users."""
     sandbox, who = sandbox_of(request), caller(request)
     require_editable(ann, who)
-    schema = schema_index(sandbox.store.get("schemas", ann["schema"])["content"])
+    schema = Schema(sandbox.store.get("schemas", ann["schema"])["content"])
     try:
-        tree, changed = applied(
+        result = operations.apply(
             sandbox.store.contents.get(ann["id"], []),
-            operations,
+            ops,
             schema=schema,
-            new_id=lambda: sandbox.store.new_id("datapoints"),
+            ids=lambda: sandbox.store.new_id("datapoints"),
         )
-    except InvalidOperation as exc:
+    except operations.OperationRefused as exc:
         raise bad_request(str(exc)) from None
-    sandbox.store.contents[ann["id"]] = tree
+    sandbox.store.contents[ann["id"]] = result.tree
+    changed = result.changed
     if changed and not who.is_hook:
         await sandbox.workflow.content_changed(ann, changed, urls=urls_of(request))
     return changed
@@ -71,14 +71,14 @@ async def post_operations(request: Request) -> Response:
 
 
 def _datapoint(sandbox: Sandbox, ann: Record, node_id: int) -> Record:
-    found = find_node(sandbox.store.contents.get(ann["id"], []), node_id)
+    found = locate(sandbox.store.contents.get(ann["id"], []), node_id)
     if found is None:
         raise not_found()
     return found[0]
 
 
 def _served(node: Record, ann_id: int, urls: Urls) -> dict[str, Any]:
-    return with_urls([node], annotation_url=urls.of("annotations", ann_id))[0]
+    return served([node], annotation_url=urls.of("annotations", ann_id))[0]
 
 
 async def get_datapoint(request: Request) -> Response:

@@ -14,9 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.errors import InvalidOperation
-from handlers.operations import applied
-from handlers.tree import find_node, schema_index
+from sandbox import operations as content_operations
+from sandbox.content_tree import Schema, locate
 from sandbox.store import Record, Store
 
 MESSAGE_TYPES = frozenset({"error", "warning", "info"})
@@ -120,21 +119,21 @@ def _apply_operations(
 ) -> None:
     if not operations:
         return
-    schema = schema_index(store.get("schemas", ann["schema"])["content"])
+    schema = Schema(store.get("schemas", ann["schema"])["content"])
     tree = store.contents.get(ann["id"], [])
     try:
-        new_tree, changed = applied(
-            tree, operations, schema=schema, new_id=lambda: store.new_id("datapoints")
+        result = content_operations.apply(
+            tree, operations, schema=schema, ids=lambda: store.new_id("datapoints")
         )
-    except InvalidOperation as exc:
+    except content_operations.OperationRefused as exc:
         # All or nothing, and visible: the hook author sees why in the annotation's messages.
         outcome.problems.append(f"operations refused: {exc}")
         content = f"Extension {ctx.hook['name']!r} returned invalid operations: {exc}"
         messages.append(_message(ctx, type_="error", content=content))
         return
-    store.contents[ann["id"]] = new_tree
+    store.contents[ann["id"]] = result.tree
     outcome.operations_applied = len(operations)
-    outcome.changed_ids = changed
+    outcome.changed_ids = result.changed
 
 
 def _apply_blockers(store: Store, ann: Record, blockers: Any, outcome: Outcome) -> None:
@@ -160,7 +159,7 @@ def _apply_blockers(store: Store, ann: Record, blockers: Any, outcome: Outcome) 
 def _blocker_entry(tree: list[Record], blocker: Mapping[str, Any]) -> dict[str, Any]:
     details = {"content": [blocker["content"]]}
     datapoint_id = blocker.get("id")
-    found = find_node(tree, datapoint_id) if isinstance(datapoint_id, int) else None
+    found = locate(tree, datapoint_id) if isinstance(datapoint_id, int) else None
     if found is None:
         return {"level": "annotation", "type": "extension", "details": details}
     return {

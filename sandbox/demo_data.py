@@ -9,12 +9,11 @@ trigger each shipped rule once, plus one clean invoice that triggers nothing.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from handlers.invoice_schema import INVOICE_SCHEMA
+from sandbox.invoice_schema import invoice_schema
 from sandbox.store import Store, now_iso
 
 DEMO_USER = "demo@example.com"
@@ -58,7 +57,7 @@ def seed_demo(store: Store) -> None:
     )
     schema = store.add(
         "schemas",
-        {"name": "Invoice schema", "content": copy.deepcopy(INVOICE_SCHEMA), "metadata": {}},
+        {"name": "Invoice schema", "content": invoice_schema(), "metadata": {}},
     )
     store.add("queues", new_queue("Invoices", workspace=workspace["id"], schema=schema["id"]))
 

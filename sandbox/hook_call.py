@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import structlog
 
-from handlers.signature import signature_headers
 from sandbox.delivery_log import Attempt
 from sandbox.payloads import Trigger, build_payload
+from sandbox.signing import signed_headers
 from sandbox.store import Record, now_iso
 
 if TYPE_CHECKING:
@@ -124,7 +124,9 @@ class HookCaller:
         body = json.dumps(payload).encode()
         headers = {"Content-Type": "application/json"}
         if config.get("secret"):
-            headers |= signature_headers(body, config["secret"])
+            headers |= signed_headers(
+                body, config["secret"], legacy=self._sandbox.settings.legacy_signature
+            )
         timeout_s = self._timeout(config, interactive=interactive)
         if self._client is None:
             self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.tree import build_tree, row_template, schema_index
+from sandbox.content_tree import Schema, cells_of, extracted_tree
 from sandbox.errors import bad_request
 from sandbox.pdf import text_pdf
 from sandbox.store import Record, Store, now_iso
@@ -19,9 +19,7 @@ METADATA_MAX_BYTES = 4096
 _VALUE_TYPES = (str, int, float, type(None))
 
 
-def _tables(
-    body: Mapping[str, Any], index: Mapping[str, Record]
-) -> dict[str, list[dict[str, Any]]]:
+def _tables(body: Mapping[str, Any], schema: Schema) -> dict[str, list[dict[str, Any]]]:
     tables = body.get("tables", {})
     if not isinstance(tables, dict):
         raise bad_request("tables: expected an object of multivalue schema id -> rows.")
@@ -29,11 +27,10 @@ def _tables(
     if "line_items" in body:
         tables["line_items"] = body["line_items"]
     for table_id, rows in tables.items():
-        node = index.get(table_id)
-        if node is None or node.get("category") != "multivalue":
+        template = schema.row_of(table_id)
+        if template is None:
             raise bad_request(f"tables: {table_id!r} is not a multivalue of the queue's schema.")
-        template = row_template(node)
-        cells = {c["id"] for c in template.get("children", [])} or {template.get("id")}
+        cells = {cell["id"] for cell in cells_of(template)}
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise bad_request(f"{table_id}: expected a list of row objects.")
         for number, row in enumerate(rows):
@@ -47,12 +44,11 @@ def _tables(
     return tables
 
 
-def _fields(body: Mapping[str, Any], index: Mapping[str, Record]) -> dict[str, Any]:
+def _fields(body: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
     fields = body.get("fields", {})
     if not isinstance(fields, dict):
         raise bad_request("fields: expected an object of schema id -> value.")
-    header = {schema_id for schema_id, node in index.items() if node.get("category") == "datapoint"}
-    unknown = set(fields) - header
+    unknown = set(fields) - schema.datapoint_ids()
     if unknown:
         raise bad_request(f"fields: unknown schema ids {sorted(unknown)}.")
     if not all(isinstance(v, _VALUE_TYPES) for v in fields.values()):
@@ -72,9 +68,8 @@ def import_document(store: Store, body: Mapping[str, Any], *, creator: int) -> R
     queue = store.get(
         "queues", store.ref("queues", body.get("queue"), field="queue", allow_int=True)
     )
-    schema = store.get("schemas", queue["schema"])
-    index = schema_index(schema["content"])
-    fields, tables, metadata = _fields(body, index), _tables(body, index), _metadata(body)
+    content = Schema(store.get("schemas", queue["schema"])["content"])
+    fields, tables, metadata = _fields(body, content), _tables(body, content), _metadata(body)
     file_name = body.get("file_name", "document.pdf")
     if not isinstance(file_name, str) or not file_name.strip():
         raise bad_request("file_name: expected a non-empty string.")
@@ -94,8 +89,8 @@ def import_document(store: Store, body: Mapping[str, Any], *, creator: int) -> R
         lines += ["", table_id] + ["  " + ", ".join(f"{k}={v}" for k, v in r.items()) for r in rows]
     store.files[document["id"]] = text_pdf(lines)
     ann = store.add("annotations", _new_annotation(queue, document, creator, metadata, now))
-    store.contents[ann["id"]] = build_tree(
-        schema["content"], fields=fields, tables=tables, new_id=lambda: store.new_id("datapoints")
+    store.contents[ann["id"]] = extracted_tree(
+        content, fields=fields, tables=tables, ids=lambda: store.new_id("datapoints")
     )
     return ann
 

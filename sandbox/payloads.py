@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.tree import with_urls
 from sandbox import serialize
+from sandbox.content_tree import served
 from sandbox.store import Record, Store
 from sandbox.urls import Urls
 
@@ -129,7 +129,7 @@ def build_payload(
     )
     if trigger.event == "annotation_content":
         tree = store.contents.get(ann["id"], [])
-        annotation["content"] = with_urls(tree, annotation_url=annotation["url"])
+        annotation["content"] = served(tree, annotation_url=annotation["url"])
     document = serialize.document(store, store.get("documents", ann["document"]), urls)
     document.pop("annotations")
     payload["annotation"] = annotation

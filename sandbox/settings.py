@@ -28,4 +28,6 @@ class SandboxSettings(BaseModel):
     delivery_retry_delay_s: float = Field(default=0.2, ge=0)
     delivery_retry_max_delay_s: float = Field(default=30.0, ge=0)
     interactive_timeout_s: float = Field(default=30.0, gt=0)
+    # Also sign with the legacy SHA-1 `X-Elis-Signature` (Rossum sends it once support enables it).
+    legacy_signature: bool = False
     seed_demo_data: bool = True

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import copy
-
 import httpx
 import pytest
 
-from handlers.invoice_schema import INVOICE_SCHEMA
+from sandbox.invoice_schema import invoice_schema
 from tests.sandbox.helpers import API, import_invoice
 
 
@@ -25,7 +23,7 @@ async def test_seeded_objects_are_linked(api: httpx.AsyncClient) -> None:
         f"{API}/workspaces/11",
     )
     schema = (await api.get("/api/v1/schemas/201")).json()
-    assert schema["content"] == INVOICE_SCHEMA and schema["queues"] == [queue["url"]]
+    assert schema["content"] == invoice_schema() and schema["queues"] == [queue["url"]]
 
 
 async def test_lists_filter_by_id_and_name(api: httpx.AsyncClient) -> None:
@@ -41,7 +39,7 @@ async def test_lists_filter_by_id_and_name(api: httpx.AsyncClient) -> None:
 
 async def test_create_update_and_delete_a_queue_with_its_schema(api: httpx.AsyncClient) -> None:
     """Schema and queue creation (201), PATCH/PUT, and deletion rules (409, then 204)."""
-    content = copy.deepcopy(INVOICE_SCHEMA[:1])
+    content = invoice_schema()[:1]
     schema = await api.post("/api/v1/schemas", json={"name": "Small", "content": content})
     assert schema.status_code == 201
     queue = await api.post(

@@ -12,6 +12,7 @@ types. Dates show as `YYYY-MM-DD`, numbers as `# ##0.#`.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 CURRENCIES = (
@@ -119,6 +120,7 @@ _OPTIONS = {
     "document_type": [{"value": v, "label": label} for v, label in DOCUMENT_TYPES.items()],
 }
 _FORMATS = {"date": "YYYY-MM-DD", "number": "# ##0.#"}
+_GRID = {"row_types": ["data"], "default_row_type": "data", "row_types_to_extract": ["data"]}
 
 
 def _field(schema_id: str, label: str, kind: str) -> dict[str, Any]:
@@ -139,27 +141,17 @@ def _field(schema_id: str, label: str, kind: str) -> dict[str, Any]:
 
 
 def _table(schema_id: str, label: str, row_id: str, cells: tuple[Any, ...]) -> dict[str, Any]:
-    return {
+    """Return a table: a multivalue whose row template is a tuple of the given cells."""
+    row: dict[str, Any] = {"category": "tuple", "id": row_id, "label": label.removesuffix("s")}
+    row |= {"rir_field_names": [], "children": [_field(*cell) for cell in cells]}
+    table: dict[str, Any] = {
         "category": "multivalue",
         "id": schema_id,
         "label": label,
-        "rir_field_names": [schema_id],
-        "min_occurrences": None,
-        "max_occurrences": None,
-        "default_value": None,
-        "grid": {
-            "row_types": ["data"],
-            "default_row_type": "data",
-            "row_types_to_extract": ["data"],
-        },
-        "children": {
-            "category": "tuple",
-            "id": row_id,
-            "label": label[:-1] if label.endswith("s") else label,
-            "rir_field_names": [],
-            "children": [_field(*cell) for cell in cells],
-        },
+        "children": row,
     }
+    table |= {"rir_field_names": [schema_id], "default_value": None, "grid": copy.deepcopy(_GRID)}
+    return table | dict.fromkeys(("min_occurrences", "max_occurrences"))
 
 
 def invoice_schema() -> list[dict[str, Any]]:

@@ -162,6 +162,11 @@ def main() -> int:
         path.unlink(missing_ok=True)
         asyncio.run(record(path, args.events))
         size = path.stat().st_size
+        with path.open("rb") as recorded:
+            lines = sum(1 for _ in recorded)
+        if lines != args.events:
+            print(f"error: the recorder wrote {lines} of {args.events} deliveries")
+            return 1
         bodies = [encode(p) for p in deliveries(args.events)]
         print(f"recording: {args.events} deliveries, {size / 1e6:.1f} MB ({path})")
         base_s, replay_s = [], []

@@ -131,7 +131,7 @@ class DeliveryMiddleware:
                     seconds=seconds,
                 )
             if recorder is not None:
-                recorder.submit(_entry(scope, delivery, sent, duration_ms))
+                await recorder.put(_entry(scope, delivery, sent, duration_ms))
             structlog.contextvars.clear_contextvars()
 
     @staticmethod

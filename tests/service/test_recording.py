@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from service.recording import Entry, Recorder, RotatingWriter, to_record
 
@@ -106,3 +111,97 @@ def test_writer_rotates_by_size_and_keeps_n_files(tmp_path: Path) -> None:
     assert (tmp_path / "rec.jsonl.1").read_text().startswith("line-3")
     assert (tmp_path / "rec.jsonl.2").read_text().startswith("line-2")
     assert not (tmp_path / "rec.jsonl.3").exists()
+
+
+def test_close_writes_every_one_of_10000_queued_entries(tmp_path: Path) -> None:
+    """10,000 entries queued, then close(): every one is on disk, in order, none failed."""
+    path = tmp_path / "backlog.jsonl"
+    recorder = Recorder(path, max_bytes=1 << 40, keep=1, queue_size=10_000)
+    recorder.start()
+    for n in range(10_000):
+        assert recorder.submit(_entry(request_id=f"r-{n}"))
+    recorder.close()
+    ids = [json.loads(line)["request_id"] for line in path.read_text().splitlines()]
+    assert ids == [f"r-{n}" for n in range(10_000)]
+    assert (recorder.written, recorder.failed, recorder.dropped) == (10_000, 0, 0)
+
+
+def test_close_writes_the_backlog_when_the_writer_thread_is_not_running(tmp_path: Path) -> None:
+    """Entries queued while no thread runs are written by close() itself, not discarded."""
+    path = tmp_path / "no-thread.jsonl"
+    recorder = Recorder(path, max_bytes=1 << 40, keep=1, queue_size=500)
+    for n in range(500):
+        assert recorder.submit(_entry(request_id=f"r-{n}"))
+    recorder.close()
+    assert len(path.read_text().splitlines()) == 500 == recorder.written
+
+
+def test_close_waits_for_a_slow_writer_instead_of_closing_the_file_under_it(
+    tmp_path: Path,
+) -> None:
+    """A writer busy with its backlog is waited for: the file is not closed under it."""
+    path = tmp_path / "slow.jsonl"
+    recorder = Recorder(path, max_bytes=1 << 40, keep=1)
+    writer = recorder._writer
+    release = threading.Event()
+    real_write = writer.write
+
+    def slow_write(line: bytes) -> None:
+        release.wait()
+        real_write(line)
+
+    writer.write = slow_write  # type: ignore[method-assign]
+    recorder.start()
+    for n in range(100):
+        recorder.submit(_entry(request_id=f"r-{n}"))
+    closing = threading.Thread(target=recorder.close)
+    closing.start()
+    closing.join(0.3)
+    assert closing.is_alive(), "close() returned while 100 entries were still queued"
+    release.set()
+    closing.join(10)
+    assert not closing.is_alive()
+    assert len(path.read_text().splitlines()) == 100
+    assert (recorder.written, recorder.failed) == (100, 0)
+
+
+def test_writer_thread_survives_a_full_disk_and_counts_the_failures(tmp_path: Path) -> None:
+    """On /dev/full (ENOSPC on every flush) the thread keeps running and counts each failure."""
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("needs /dev/full")
+    recorder = Recorder(full, max_bytes=1 << 40, keep=1)
+    recorder.start()
+    for n in range(3):
+        recorder.submit(_entry(request_id=f"r-{n}"))
+        deadline = time.monotonic() + 5
+        while recorder.failed <= n and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert recorder.failed >= 3
+    assert recorder.alive, "a write error killed the writer thread"
+    recorder.close()
+
+
+def test_a_failed_rotation_keeps_writing_to_the_current_file(tmp_path: Path) -> None:
+    """When rotating is refused (`.1` is a non-empty directory), no line is lost."""
+    path = tmp_path / "rec.jsonl"
+    blocker = tmp_path / "rec.jsonl.1"
+    blocker.mkdir()
+    (blocker / "keep").write_text("x")
+    writer = RotatingWriter(path, max_bytes=25, keep=1)
+    for n in range(5):
+        writer.write(f"line-{n}-".ljust(14, "x").encode() + b"\n")
+    writer.close()
+    assert [line[:6] for line in path.read_text().splitlines()] == [f"line-{n}" for n in range(5)]
+    assert writer.rotate_failures >= 1
+
+
+async def test_put_waits_for_room_instead_of_dropping(tmp_path: Path) -> None:
+    """The service's `put` waits while the queue is full; every entry is written."""
+    path = tmp_path / "full-queue.jsonl"
+    recorder = Recorder(path, max_bytes=1 << 40, keep=1, queue_size=4)
+    recorder.start()
+    results = [await recorder.put(_entry(request_id=f"r-{n}")) for n in range(200)]
+    await asyncio.to_thread(recorder.close)
+    assert all(results) and recorder.dropped == 0
+    assert len(path.read_text().splitlines()) == 200

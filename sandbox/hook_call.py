@@ -132,7 +132,10 @@ class HookCaller:
             self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
         try:
             async with asyncio.timeout(timeout_s):
-                response = await self._client.post(config["url"], content=body, headers=headers)
+                # httpx would otherwise cut each phase at its 5 s default, well before Rossum.
+                response = await self._client.post(
+                    config["url"], content=body, headers=headers, timeout=timeout_s
+                )
         except (TimeoutError, httpx.TimeoutException):
             return HookResponse(None, None, f"timeout after {timeout_s:g} s")
         except httpx.HTTPError as exc:

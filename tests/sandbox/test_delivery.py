@@ -590,3 +590,45 @@ async def test_retries_back_off_exponentially_up_to_the_cap(
         await import_invoice(client)
     assert waits == [0.2, 0.4, 0.8, 1.0]
     assert len(receiver.calls) == 5
+
+
+class TimeoutSpy(httpx.AsyncBaseTransport):
+    """Pass requests to the receiver and keep the httpx timeouts each one carried."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner, self.timeouts = inner, []  # type: list[dict[str, float | None]]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.timeouts.append(dict(request.extensions["timeout"]))
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize(
+    ("events", "config", "expected_s"),
+    [
+        pytest.param(["annotation_status"], {"timeout_s": 45}, 45.0, id="non-interactive"),
+        pytest.param(["annotation_content.initialize"], {}, 30.0, id="default"),
+    ],
+)
+async def test_hook_call_waits_the_hooks_timeout_not_httpx_default(
+    receiver: Receiver,
+    clock: FakeClock,
+    events: list[str],
+    config: dict[str, Any],
+    expected_s: float,
+) -> None:
+    """Each phase of the HTTP call may take the whole `timeout_s` (httpx defaults to 5 s)."""
+    from sandbox.app import create_sandbox_app
+    from sandbox.settings import SandboxSettings
+
+    spy = TimeoutSpy(httpx.ASGITransport(app=receiver.app))
+    settings = SandboxSettings(rate_limit_per_s=0, delivery_retry_delay_s=0)
+    app = create_sandbox_app(settings, delivery_transport=spy, clock=clock)
+    async with app.router.lifespan_context(app), client_for(app) as anon:
+        token = await login(anon, "demo@example.com", "demo-password")
+        anon.headers["Authorization"] = f"Bearer {token}"
+        await create_hook(anon, events=events, config=config)
+        await import_invoice(anon)
+    assert spy.timeouts, "no hook was called"
+    assert {t["read"] for t in spy.timeouts} == {expected_s}
+    assert {t["connect"] for t in spy.timeouts} == {expected_s}

@@ -8,7 +8,10 @@ Two in-process set-ups, neither of which can write to a Rossum nobody named:
   `open_target` reaches that API instead of the network: an in-process sandbox
   (`httpx.ASGITransport(app=create_sandbox_app())`), as the tests and rule authors do.
 With `--url` the deliveries go to a running service instead, which decides where its calls go;
-`--dry-run` then only checks that the service says it runs in dry-run mode.
+`--dry-run` then only checks that the service says it runs in dry-run mode. Its payloads carry
+real credentials when given: `--token T` replaces the recorded (redacted) token; `--api-url URL`
+(with `--token`, or `--username/--password` to log in there) also points the payloads at that
+API, so the running service (with `URL` in its allowlist) calls it with a token valid there.
 """
 
 from __future__ import annotations
@@ -52,10 +55,15 @@ class ReplayConfig:
 
     def check(self) -> None:
         """Raise `ReplayUsageError` for contradictory or unsafe combinations."""
-        if self.url and (self.api_url or self.router):
+        if self.url and self.router:
             raise ReplayUsageError(
-                "--url sends to a running service, which decides where its API calls go: "
-                "--api-url and --router only apply in-process"
+                "--url sends to a running service, which runs its own rules: "
+                "--router only applies in-process"
+            )
+        if self.url and not self.api_url and not self.token and (self.username or self.password):
+            raise ReplayUsageError(
+                "--username/--password with --url need --api-url: the API to log in to "
+                "(the payloads are pointed there); or give --token"
             )
         if not (self.url or self.api_url or self.dry_run):
             raise ReplayUsageError(
@@ -151,7 +159,10 @@ async def open_target(
     config.check()
     async with AsyncExitStack() as stack:
         if config.url:
-            rewrite = Rewrite(hook_settings=dict(config.hook_settings))
+            if config.api_url:
+                rewrite = await _api_rewrite(config, transport)
+            else:
+                rewrite = Rewrite(token=config.token, hook_settings=dict(config.hook_settings))
             yield Opened(await _remote(config, stack), rewrite, config.secret)
             return
         router = load_router(config.router) if config.router else None

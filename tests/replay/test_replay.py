@@ -156,9 +156,19 @@ def test_recording_from_stdin(
         pytest.param(["missing.jsonl", "--dry-run"], "no recording at missing.jsonl", id="no-file"),
         pytest.param(["{rec}"], "in-process replay needs --dry-run", id="nothing-named"),
         pytest.param(
+            ["{rec}", "--url", "http://127.0.0.1:9/hooks", "--router", "handlers.rules:router"],
+            "only applies in-process",
+            id="url-and-router",
+        ),
+        pytest.param(
             ["{rec}", "--url", "http://127.0.0.1:9/hooks", "--api-url", "http://127.0.0.1:9"],
-            "only apply in-process",
-            id="url-and-api-url",
+            "needs --token",
+            id="url-and-api-url-without-creds",
+        ),
+        pytest.param(
+            ["{rec}", "--url", "http://127.0.0.1:9/hooks", "--username", "u", "--password", "p"],
+            "need --api-url",
+            id="url-login-without-api-url",
         ),
         pytest.param(["{rec}", "--dry-run", "--hook-setting", "x"], "KEY=VALUE", id="setting"),
         pytest.param(

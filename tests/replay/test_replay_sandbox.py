@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from starlette.applications import Starlette
 
+from client import AsyncRossumAPIClient
 from replay.engine import Recording, replay_file
 from replay.payload import Selection
 from replay.report import Tally
 from replay.setup import ReplayConfig
+from sandbox.server import serving
 from service import testing
+from service.app import create_app
+from service.settings import Settings
 from service.testing import DEMO_USER, SANDBOX_URL, HookService, sandbox_transport
 from tests.replay.replay_kit import read_lines
 
@@ -102,3 +107,39 @@ async def test_dry_run_against_the_sandbox_writes_nothing(
     assert sandbox.state.sandbox.store.values("labels") == labels_before
     after = {a["id"]: list(a["labels"]) for a in sandbox.state.sandbox.store.values("annotations")}
     assert after == annotations
+
+
+@pytest.mark.parametrize("login", ["token", "api-url-login"], ids=["token", "api-url-login"])
+async def test_replay_to_a_running_service_sends_real_credentials(
+    hook_service: HookService,
+    sandbox: Starlette,
+    sandbox_client: AsyncRossumAPIClient,
+    login: str,
+) -> None:
+    """`--url` with `--token` (or `--api-url` and a login) sends a token valid at the API.
+
+    The running service has no credentials of its own: its label calls use the payload's token.
+    A redacted token would get 401 there and every delivery would answer differently.
+    """
+    path = await _record_demo(hook_service)
+    secret = "url-replay-secret"
+    settings = Settings(
+        webhook_secret=SecretStr(secret),
+        allowed_base_urls=(SANDBOX_URL,),
+        requests_per_second=None,
+    )
+    service = create_app(settings, transport=sandbox_transport(sandbox))
+    if login == "token":
+        credentials: dict[str, Any] = {"token": await sandbox_client.get_token()}
+    else:
+        credentials = {"api_url": SANDBOX_URL, "username": DEMO_USER[0], "password": DEMO_USER[1]}
+    out = io.StringIO()
+    async with serving(service) as url:
+        tally = await replay_file(
+            ReplayConfig(url=f"{url}/hooks", secret=secret, **credentials),
+            Recording(str(path)),
+            selection=Selection(),
+            out=out,
+            transport=sandbox_transport(sandbox),
+        )
+    assert (tally.same, tally.changed) == (6, 0), out.getvalue()

@@ -29,6 +29,7 @@ from replay.engine import Recording, replay_file
 from replay.payload import RecordingError, Selection
 from replay.setup import ReplayConfig, ReplayUsageError
 from service.logging import configure_logging
+from service.settings import ConfigError, parse_secrets, read_secret_file
 
 EXIT_SAME, EXIT_CHANGED, EXIT_ERROR = 0, 1, 2
 
@@ -110,10 +111,23 @@ def parse_hook_settings(pairs: Iterable[str]) -> dict[str, Any]:
     return out
 
 
+def _configured_secret() -> str | None:
+    """Return the newest secret of `ROSSUM_HOOKS_WEBHOOK_SECRET[_FILE]`, in any of its forms."""
+    file = os.environ.get("ROSSUM_HOOKS_WEBHOOK_SECRET_FILE")
+    try:
+        if file:
+            secrets = read_secret_file(Path(file))
+        else:
+            secrets = parse_secrets(os.environ.get("ROSSUM_HOOKS_WEBHOOK_SECRET") or "")
+    except ConfigError as exc:
+        raise ReplayUsageError(str(exc)) from None
+    return secrets[0] if secrets else None
+
+
 def config_from(args: argparse.Namespace) -> ReplayConfig:
     """Return the replay configuration of the command line (and `ROSSUM_HOOKS_*`)."""
     env = os.environ.get
-    secret = args.secret or (env("ROSSUM_HOOKS_WEBHOOK_SECRET") or "").split(",")[0].strip()
+    secret = args.secret or _configured_secret()
     if args.url and args.in_process:
         raise ReplayUsageError("choose one of --url and --in-process")
     return ReplayConfig(

@@ -1,11 +1,14 @@
 """Service settings, read once from the environment (prefix `ROSSUM_HOOKS_`).
 
-List settings (`WEBHOOK_SECRET`, `ALLOWED_BASE_URLS`) are comma-separated strings, not JSON.
-Secrets are `SecretStr`, so printing or logging the settings never shows them.
+List settings (`ALLOWED_BASE_URLS`) are comma-separated strings, not JSON. Webhook secrets
+(several during rotation) come in one of three forms, see `parse_secrets`: comma-separated
+(plain secrets), a JSON list of strings (any character), or `WEBHOOK_SECRET_FILE` with one
+secret per line. Secrets are `SecretStr`, so printing or logging the settings never shows them.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,6 +28,38 @@ def _split_commas(value: object) -> object:
     return value
 
 
+def parse_secrets(raw: str) -> tuple[str, ...]:
+    """Return the secrets of a `WEBHOOK_SECRET` value, newest first.
+
+    A value starting with `[` must be a JSON list of strings and is taken exactly (a secret may
+    then hold commas, quotes, spaces or any other character). Any other value is split on
+    commas and each part trimmed: the plain form, for secrets without commas or surrounding
+    spaces (a plain secret cannot start with `[`; use the JSON list or the file form).
+    """
+    if raw.lstrip().startswith("["):
+        try:
+            values = json.loads(raw)
+        except ValueError:
+            raise ConfigError(
+                "ROSSUM_HOOKS_WEBHOOK_SECRET starts with '[' but is not a JSON list of strings"
+            ) from None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError("ROSSUM_HOOKS_WEBHOOK_SECRET: the JSON form is a list of strings")
+        return tuple(v for v in values if v)
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def read_secret_file(path: Path) -> tuple[str, ...]:
+    """Return the secrets in `path`: one per line, exactly as written (line ends removed)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise ConfigError(
+            f"ROSSUM_HOOKS_WEBHOOK_SECRET_FILE: cannot read {path}: {type(exc).__name__}"
+        ) from None
+    return tuple(line for line in text.splitlines() if line)
+
+
 class Settings(BaseSettings):
     """Every knob of the webhook service; see the README's configuration table."""
 
@@ -33,6 +68,7 @@ class Settings(BaseSettings):
     )
 
     webhook_secret: SecretStr | None = None
+    webhook_secret_file: Path | None = None
     allow_unsigned: bool = False
     allowed_base_urls: Annotated[tuple[str, ...], NoDecode] = DEFAULT_ALLOWED_BASE_URLS
     api_base_url: str | None = None
@@ -42,6 +78,9 @@ class Settings(BaseSettings):
     delivery_deadline_s: float = Field(default=25.0, gt=0, le=60)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_in_flight: int = Field(default=8, ge=1)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_s: float = Field(default=15.0, gt=0, le=300)
+    max_connections: int = Field(default=200, ge=1)
     requests_per_second: float | None = Field(default=10.0, gt=0)
     record_path: Path | None = None
     record_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
@@ -67,10 +106,11 @@ class Settings(BaseSettings):
 
     def webhook_secrets(self) -> tuple[str, ...]:
         """Return the configured webhook secrets, newest first (rotation keeps several)."""
+        if self.webhook_secret_file is not None:
+            return read_secret_file(self.webhook_secret_file)
         if self.webhook_secret is None:
             return ()
-        raw = self.webhook_secret.get_secret_value()
-        return tuple(part.strip() for part in raw.split(",") if part.strip())
+        return parse_secrets(self.webhook_secret.get_secret_value())
 
     def has_own_credentials(self) -> bool:
         """Return True when the service calls the API with its own token or login."""
@@ -78,10 +118,15 @@ class Settings(BaseSettings):
 
     def check(self) -> None:
         """Raise `ConfigError` when the settings would run an unsafe or unusable service."""
+        if self.webhook_secret is not None and self.webhook_secret_file is not None:
+            raise ConfigError(
+                "set one of ROSSUM_HOOKS_WEBHOOK_SECRET and ROSSUM_HOOKS_WEBHOOK_SECRET_FILE"
+            )
         if not self.webhook_secrets() and not self.allow_unsigned:
             raise ConfigError(
                 "no webhook secret configured: set ROSSUM_HOOKS_WEBHOOK_SECRET (comma-separated "
-                "for rotation), or ROSSUM_HOOKS_ALLOW_UNSIGNED=true for local use only"
+                "or a JSON list for rotation) or ROSSUM_HOOKS_WEBHOOK_SECRET_FILE, "
+                "or ROSSUM_HOOKS_ALLOW_UNSIGNED=true for local use only"
             )
         if bool(self.api_username) != (self.api_password is not None):
             raise ConfigError("set both ROSSUM_HOOKS_API_USERNAME and ROSSUM_HOOKS_API_PASSWORD")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from service.app import create_app
 from service.settings import ConfigError, Settings
 
 
@@ -62,3 +66,76 @@ def test_none_switches_off_the_request_rate_cap(monkeypatch: pytest.MonkeyPatch)
     assert Settings().requests_per_second == 10.0
     monkeypatch.setenv("ROSSUM_HOOKS_REQUESTS_PER_SECOND", "none")
     assert Settings().requests_per_second is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("new-secret, old-secret", ("new-secret", "old-secret"), id="comma-form"),
+        pytest.param('["a,b", " spaced ", "q\\"uote"]', ("a,b", " spaced ", 'q"uote'), id="json"),
+        pytest.param('["only,one"]', ("only,one",), id="json-one-with-comma"),
+    ],
+)
+def test_webhook_secret_forms(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: tuple[str, ...]
+) -> None:
+    """Plain secrets keep the comma form; a JSON list holds secrets with any character."""
+    monkeypatch.setenv("ROSSUM_HOOKS_WEBHOOK_SECRET", value)
+    assert Settings().webhook_secrets() == expected
+
+
+def test_webhook_secret_file_has_one_secret_per_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A secret file keeps each line exactly (commas, brackets, spaces), newest first."""
+    path = tmp_path / "secrets"
+    path.write_text("new,with comma \n[old]\n\n")
+    monkeypatch.setenv("ROSSUM_HOOKS_WEBHOOK_SECRET_FILE", str(path))
+    settings = Settings()
+    settings.check()
+    assert settings.webhook_secrets() == ("new,with comma ", "[old]")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        pytest.param({"ROSSUM_HOOKS_WEBHOOK_SECRET": "[not json"}, "JSON list", id="bad-json"),
+        pytest.param({"ROSSUM_HOOKS_WEBHOOK_SECRET": "[1, 2]"}, "list of strings", id="numbers"),
+        pytest.param(
+            {"ROSSUM_HOOKS_WEBHOOK_SECRET_FILE": "/nonexistent/secrets"},
+            "cannot read",
+            id="missing-file",
+        ),
+        pytest.param(
+            {
+                "ROSSUM_HOOKS_WEBHOOK_SECRET": "s",
+                "ROSSUM_HOOKS_WEBHOOK_SECRET_FILE": "/nonexistent/secrets",
+            },
+            "set one of",
+            id="both",
+        ),
+    ],
+)
+def test_unusable_secret_settings_are_config_errors(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    """A value that cannot be read as secrets fails at start with a clear message."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=message):
+        Settings().check()
+
+
+async def test_a_secret_with_a_comma_verifies_deliveries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service accepts a delivery signed with a comma-holding secret given as JSON."""
+    from handlers.testing import signed
+    from tests.service.conftest import running
+    from tests.service.kit import status_event
+
+    secret = 'p,a"s s'
+    monkeypatch.setenv("ROSSUM_HOOKS_WEBHOOK_SECRET", json.dumps([secret, "older"]))
+    settings = Settings(allowed_base_urls=("https://*.rossum.app",))
+    headers, body = signed(status_event(), secret)
+    async with running(create_app(settings)) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 200, response.text

@@ -261,11 +261,6 @@ class Recorder:
         """Return True while the writer thread runs."""
         return self._thread.is_alive()
 
-    @property
-    def pending(self) -> int:
-        """Return how many entries wait to be written."""
-        return self._queue.qsize()
-
     def _write_backlog(self) -> None:
         while True:
             try:

@@ -55,6 +55,18 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _instant_or_none(value: Any) -> datetime | None:
+    """Parse an ISO instant leniently: anything unparsable is None (the field is advisory)."""
+    if isinstance(value, datetime):
+        return _aware(value)
+    if not isinstance(value, str) or value in _NULLISH:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
 def _urls(value: Any) -> Any:
     """Accept label URLs, or sideloaded label objects (their `url`)."""
     value = _empty_list_if_nullish(value)
@@ -105,6 +117,7 @@ class Annotation(_Model):
     document: Opt[str] = None
     organization: Opt[str] = None
     labels: Annotated[list[str], BeforeValidator(_urls)] = []
+    modified_at: Annotated[datetime | None, PlainValidator(_instant_or_none)] = None
     metadata: Obj = {}
     content: Annotated[list[dict[str, Any]] | str | None, PlainValidator(_content)] = None
 

@@ -112,6 +112,9 @@ def replay_settings(*, secret: str, dry_run: bool, allowed: Iterable[str]) -> Se
         record_path=None,
         requests_per_second=None,
         dry_run=dry_run,
+        # Recorded deliveries are old, and a recording may hold one request_id twice.
+        timestamp_window_s=None,
+        duplicate_window_s=None,
     )
 
 

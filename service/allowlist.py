@@ -1,21 +1,39 @@
 """The allowlist of Rossum hosts a payload's `base_url` may name.
 
-A hook's token (or the service's own credentials) is sent to `base_url + "/api/v1"`, so a signed
-but hostile or misconfigured payload must not be able to point it at any other host.
+A hook's token (or the service's own credentials) is sent to the payload's API root, so a
+signed but hostile or misconfigured payload must not be able to point it at any other host.
 Patterns: `scheme://host[:port]`, where the host may start with `*.` (any subdomain, at any
 depth, never the bare domain) and the port may be `*`. Without a port the scheme's default
-port is meant.
+port is meant. A base URL must be a bare origin in plain ASCII whose host is a DNS name or an
+IP address: a tab, a full-width dot or any other non-ASCII character is refused, never
+"cleaned up" into an allowed host.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from service.errors import BaseUrlNotAllowed
-
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Visible ASCII only: `urlsplit` silently drops tabs and newlines, so check the raw text.
+_PLAIN_URL = re.compile(r"[\x21-\x7e]+")
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+class BaseUrlNotAllowed(ValueError):
+    """The payload names a host outside the allowlist; no credential may go there."""
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        return len(host) <= 253 and all(_DNS_LABEL.fullmatch(label) for label in labels)
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +45,21 @@ class _Origin:
 
 def _origin(url: str) -> _Origin:
     """Parse `url` as a bare origin; raise ValueError on anything else."""
-    parts = urlsplit(url.strip())
+    if not _PLAIN_URL.fullmatch(url):
+        raise ValueError("expected visible ASCII characters only")
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError("expected an http(s) URL with a host")
+    host = parts.hostname.lower().rstrip(".")
+    if not _valid_host(host):
+        raise ValueError("expected a DNS name or an IP address as host")
     if parts.username is not None or parts.password is not None:
         raise ValueError("user info is not allowed")
     if parts.query or parts.fragment or parts.path.rstrip("/"):
         raise ValueError("expected no path, query or fragment")
     port = parts.port if parts.port is not None else _DEFAULT_PORTS[scheme]
-    return _Origin(scheme, parts.hostname.lower().rstrip("."), port)
+    return _Origin(scheme, host, port)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +103,6 @@ class Allowlist:
             raise BaseUrlNotAllowed(f"base_url {base_url!r} is not a bare origin: {exc}") from exc
         if not any(p.matches(origin) for p in self._patterns):
             raise BaseUrlNotAllowed(
-                f"base_url {base_url!r} is not in ROSSUM_HOOKS_ALLOWED_BASE_URLS; "
-                "no API call was made"
+                f"base_url {base_url!r} is not in ROSSUM_HOOKS_ALLOWED_BASE_URLS"
             )
-        return base_url.strip().rstrip("/")
+        return base_url.rstrip("/")

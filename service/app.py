@@ -140,10 +140,13 @@ def create_app(
                 allowlist=allowlist,
                 router=router,
                 api=api,
-                executor=Executor(labels=shared.labels),
+                executor=Executor(
+                    labels=shared.labels, states=shared.label_states, dry_run=settings.dry_run
+                ),
                 recorder=recorder,
                 locks=shared.locks,
                 shared=shared.store,
+                ledger=shared.ledger,
             )
             if recorder is not None:
                 recorder.start()

@@ -51,6 +51,7 @@ class Delivery:
     operations: int = 0
     messages: int = 0
     outcome: str = "ok"
+    stale: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
 
     def identify(
@@ -136,7 +137,8 @@ class DeliveryMiddleware:
 
     @staticmethod
     def _log(delivery: Delivery, *, status: int, duration_ms: float) -> None:
-        level = log.info if status < 400 and delivery.outcome == "ok" else log.warning
+        quiet = delivery.outcome in {"ok", "duplicate"}
+        level = log.info if status < 400 and quiet else log.warning
         level(
             "webhook.handled",
             request_id=delivery.request_id,
@@ -151,6 +153,7 @@ class DeliveryMiddleware:
             operations=delivery.operations,
             messages=delivery.messages,
             outcome=delivery.outcome,
+            stale=delivery.stale,
             status=status,
             duration_ms=duration_ms,
             api_calls=delivery.api_calls,

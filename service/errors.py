@@ -3,7 +3,7 @@
 ServiceError (status, code, detail)
 ├── UnsupportedMediaType  415  the body is declared as something other than JSON
 ├── PayloadTooLarge       413  the body exceeds `MAX_BODY_BYTES`
-├── BaseUrlNotAllowed     403  the payload's `base_url` is not in `ALLOWED_BASE_URLS`
+├── TimestampOutOfWindow  400  the delivery's `timestamp` is outside `TIMESTAMP_WINDOW_S`
 └── MissingCredentials    400  API work is needed but there is no token and no own credentials
 
 `handlers.errors.HookError` (bad signature, bad payload) and Starlette's `HTTPException`
@@ -50,11 +50,11 @@ class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
 
 
-class BaseUrlNotAllowed(ServiceError):
-    """The payload names a Rossum host outside the allowlist; no credential may go there."""
+class TimestampOutOfWindow(ServiceError):
+    """The delivery is dated too far from now: a replayed capture, or a badly wrong clock."""
 
-    status = 403
-    code = "base_url_not_allowed"
+    status = 400
+    code = "timestamp_out_of_window"
 
 
 class MissingCredentials(ServiceError):

@@ -1,9 +1,11 @@
 """Carry out the API side of a Decision: labels, annotation updates, content operations.
 
-Only what changes something is sent: a label already on the annotation is not added again, one
-not on it is not removed, and all adds and removes go in one `labels/apply` call. On content
-events the operations, messages and blockers are not sent here: they go into the answer and
-Rossum applies them. Every call is idempotent, so a retried delivery is safe.
+Only what changes something is sent: a label known to be on the annotation is not added again,
+one known not to be on it is not removed (`service.label_state` says what is known), and all
+adds and removes go in one `labels/apply` call. A delivery older than the newest content
+version acted on for its annotation makes no call at all. On content events the operations,
+messages and blockers are not sent here: they go into the answer and Rossum applies them.
+Every call is idempotent, so a retried delivery is safe.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from dataclasses import dataclass
 from client import BadRequest, NotFound
 from handlers.decision import Decision
 from handlers.events import HookEvent
+from service import label_state
 from service.labels import ApiFactory, Journal, LabelCache
+from service.stores import LabelState, LabelStateStore, MemoryLabelStateStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,10 +26,22 @@ class Outcome:
 
     labels_added: tuple[str, ...] = ()
     labels_removed: tuple[str, ...] = ()
+    stale: bool = False  # older than the newest content version acted on: nothing was done
+
+
+def has_api_work(event: HookEvent, decision: Decision) -> bool:
+    """Tell whether `decision` asks for anything on `event`'s annotation beyond the answer."""
+    if event.annotation_url is None:
+        return False
+    api_operations = bool(decision.operations) and event.event != "annotation_content"
+    return (
+        bool(decision.add_labels or decision.remove_labels or decision.annotation_update)
+        or api_operations
+    )
 
 
 def needs_api(event: HookEvent, decision: Decision) -> bool:
-    """Tell whether carrying out `decision` for `event` may take an API call."""
+    """Tell whether `decision` may change something, going by the payload alone."""
     if event.annotation_url is None:
         return False
     if decision.add_labels or decision.annotation_update:
@@ -46,21 +62,64 @@ def _current_labels(event: HookEvent) -> frozenset[str] | None:
 class Executor:
     """Apply decisions through a Rossum API client, recording each call in a journal."""
 
-    def __init__(self, *, labels: LabelCache) -> None:
+    def __init__(
+        self,
+        *,
+        labels: LabelCache,
+        states: LabelStateStore | None = None,
+        dry_run: bool = False,
+    ) -> None:
         self.labels = labels
+        self.states: LabelStateStore = states if states is not None else MemoryLabelStateStore()
+        # A dry run changes nothing, so it must not record label changes as made.
+        self._dry_run = dry_run
 
     async def carry_out(
         self, api: ApiFactory, event: HookEvent, decision: Decision, *, journal: Journal
     ) -> Outcome:
         """Make the API calls `decision` needs for `event`; raise the client's errors.
 
-        `api()` returns the delivery's client; it is called only when a request is due.
+        `api()` returns the delivery's client; it is called only when a request is due. The
+        caller holds the annotation's lock (the label state is read and written under it).
         """
-        outcome = Outcome()
         if event.annotation_url is None or event.annotation_id is None:
-            return outcome
+            return Outcome()
+        key = event.annotation_url
+        version = label_state.content_version(event)
+        kept = await self.states.get(key)
+        if kept is not None and version < kept.version:
+            return Outcome(stale=True)
+        names = decision.add_labels | decision.remove_labels
+        try:
+            outcome = await self._carry_out(api, event, decision, journal, kept)
+        except BaseException:
+            # The apply may or may not have happened: trust no kept view of these labels.
+            await self._keep(key, label_state.unsure(kept, names))
+            raise
+        await self._keep(
+            key,
+            label_state.after(
+                kept, version, present=decision.add_labels, absent=decision.remove_labels
+            ),
+        )
+        return outcome
+
+    async def _keep(self, key: str, state: LabelState | None) -> None:
+        if state is not None and not self._dry_run:
+            await self.states.put(key, state, ttl_s=label_state.LABEL_STATE_TTL_S)
+
+    async def _carry_out(
+        self,
+        api: ApiFactory,
+        event: HookEvent,
+        decision: Decision,
+        journal: Journal,
+        kept: LabelState | None,
+    ) -> Outcome:
+        assert event.annotation_id is not None
+        outcome = Outcome()
         if decision.add_labels or decision.remove_labels:
-            outcome = await self._apply_labels(api, event, decision, journal)
+            outcome = await self._apply_labels(api, event, decision, journal, kept)
         if decision.annotation_update:
             data = dict(decision.annotation_update)
             journal.append(
@@ -84,15 +143,20 @@ class Executor:
         return outcome
 
     async def _apply_labels(
-        self, api: ApiFactory, event: HookEvent, decision: Decision, journal: Journal
+        self,
+        api: ApiFactory,
+        event: HookEvent,
+        decision: Decision,
+        journal: Journal,
+        kept: LabelState | None,
     ) -> Outcome:
         organization = event.organization_url or event.base_url or "default"
         try:
-            return await self._apply_once(api, event, decision, organization, journal)
+            return await self._apply_once(api, event, decision, organization, journal, kept)
         except (BadRequest, NotFound):
             # A cached label URL may have been deleted in Rossum: refresh once and retry.
             self.labels.forget(organization)
-            return await self._apply_once(api, event, decision, organization, journal)
+            return await self._apply_once(api, event, decision, organization, journal, kept)
 
     async def _apply_once(
         self,
@@ -101,27 +165,29 @@ class Executor:
         decision: Decision,
         organization: str,
         journal: Journal,
+        kept: LabelState | None,
     ) -> Outcome:
-        current = _current_labels(event)
-        removable = set() if current == frozenset() else set(decision.remove_labels)
+        snapshot = _current_labels(event)
         # Sideloaded label objects are the annotation's labels as Rossum sees them now: exact,
         # and free of API calls (a cached list may predate a label made in the UI).
         sideloaded = event.sideloaded_labels
         self.labels.learn(organization, sideloaded)
-        wanted = decision.add_labels | removable
+        wanted = decision.add_labels | decision.remove_labels
         urls = {n: sideloaded[n] for n in wanted if n in sideloaded}
-        if wanted - urls.keys():
-            urls |= await self.labels.resolve(
-                api,
-                organization=organization,
-                names=wanted - urls.keys(),
-                create=decision.add_labels - urls.keys(),
-                journal=journal,
-            )
-        add = sorted(n for n in decision.add_labels if current is None or urls[n] not in current)
-        remove = sorted(
-            n for n in removable if n in urls and (current is None or urls[n] in current)
-        )
+        if snapshot and wanted - urls.keys():
+            # The snapshot lists URLs: to tell which named labels it holds, resolve the names.
+            urls |= await self._resolve(api, organization, wanted - urls.keys(), decision, journal)
+
+        def known(name: str) -> bool | None:
+            in_snapshot = label_state.in_snapshot(name, urls, snapshot)
+            return label_state.known_presence(name, in_snapshot, kept)
+
+        add = sorted(n for n in decision.add_labels if known(n) is not True)
+        remove = sorted(n for n in decision.remove_labels if known(n) is not False)
+        if set(add + remove) - urls.keys():
+            missing = set(add + remove) - urls.keys()
+            urls |= await self._resolve(api, organization, missing, decision, journal)
+        remove = [n for n in remove if n in urls]  # a label that does not exist is on nothing
         if add or remove:
             annotation = str(event.annotation_url)
             journal.append(
@@ -131,3 +197,19 @@ class Executor:
                 [annotation], add=[urls[n] for n in add], remove=[urls[n] for n in remove]
             )
         return Outcome(labels_added=tuple(add), labels_removed=tuple(remove))
+
+    async def _resolve(
+        self,
+        api: ApiFactory,
+        organization: str,
+        names: set[str],
+        decision: Decision,
+        journal: Journal,
+    ) -> dict[str, str]:
+        return await self.labels.resolve(
+            api,
+            organization=organization,
+            names=names,
+            create=names & decision.add_labels,
+            journal=journal,
+        )

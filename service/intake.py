@@ -1,10 +1,13 @@
-"""Request intake: the checks made on a delivery before its signature and JSON are looked at."""
+"""Request intake: the checks made on a delivery before any rule runs."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import Request
 
-from service.errors import PayloadTooLarge, UnsupportedMediaType
+from handlers.events import HookEvent
+from service.errors import PayloadTooLarge, TimestampOutOfWindow, UnsupportedMediaType
 
 
 def check_content_type(request: Request) -> None:
@@ -36,3 +39,21 @@ async def read_body(request: Request, *, limit: int) -> bytes:
 
 def _too_large(limit: int) -> str:
     return f"body larger than {limit} bytes (ROSSUM_HOOKS_MAX_BODY_BYTES)"
+
+
+def check_timestamp(event: HookEvent, *, window_s: float | None, now: datetime) -> None:
+    """Refuse a delivery dated more than `window_s` seconds from `now` (None: no check).
+
+    Rossum signs no timestamp, so this bounds how long a captured delivery can be replayed;
+    `ROSSUM_HOOKS_DUPLICATE_WINDOW_S` covers replays inside the window.
+    """
+    if window_s is None:
+        return
+    offset = (event.timestamp - now).total_seconds()
+    if abs(offset) > window_s:
+        side = "after" if offset > 0 else "before"
+        raise TimestampOutOfWindow(
+            f"delivery timestamp {event.timestamp.isoformat()} is {abs(offset):.0f} s {side} "
+            f"the service's clock; accepted within {window_s:g} s either side "
+            "(ROSSUM_HOOKS_TIMESTAMP_WINDOW_S)"
+        )

@@ -15,7 +15,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_ALLOWED_BASE_URLS = ("https://*.rossum.app", "https://elis.rossum.ai")
+# Every production Rossum API host: `<org>.rossum.app`, regional `<org>.<region>.rossum.app`,
+# `<org>.app.rossum.ai`, `elis.rossum.ai`, `api.elis.rossum.ai` (legacy), other `*.rossum.ai`.
+DEFAULT_ALLOWED_BASE_URLS = ("https://*.rossum.app", "https://*.rossum.ai")
 
 
 class ConfigError(ValueError):
@@ -76,6 +78,8 @@ class Settings(BaseSettings):
     api_password: SecretStr | None = None
     api_token: SecretStr | None = None
     delivery_deadline_s: float = Field(default=25.0, gt=0, le=60)
+    timestamp_window_s: float | None = Field(default=600.0, gt=0)
+    duplicate_window_s: float | None = Field(default=1200.0, gt=0)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     max_in_flight: int = Field(default=8, ge=1)
     header_timeout_s: float = Field(default=10.0, gt=0, le=300)

@@ -7,7 +7,7 @@ versions, each falling back to its in-process twin while Redis does not answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from client import RateLimiter
 from service.labels import LabelCache
@@ -18,6 +18,12 @@ from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
+from service.stores import (
+    DeliveryLedger,
+    LabelStateStore,
+    MemoryDeliveryLedger,
+    MemoryLabelStateStore,
+)
 
 # What a replica gives up while Redis does not answer (readiness body, docs).
 SHARED_LOSSES = (
@@ -38,6 +44,9 @@ class CrossDeliveryState:
     labels: LabelCache
     rate_limiter: RateLimiter | None = None
     store: SharedStore | None = None
+    # Duplicate ledger and per-annotation label state (`service.stores`); in-process for now.
+    ledger: DeliveryLedger = field(default_factory=MemoryDeliveryLedger)
+    label_states: LabelStateStore = field(default_factory=MemoryLabelStateStore)
 
     async def aclose(self) -> None:
         """Close the Redis connection, if any."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
+from datetime import UTC, datetime
 
 import structlog
 from starlette.requests import Request
@@ -27,10 +28,11 @@ from handlers.decision import Decision, error
 from handlers.events import HookEvent
 from handlers.responses import build_response
 from service.delivery import Delivery, current_delivery
+from service.duplicates import answer_once
 from service.errors import MissingCredentials, error_response
-from service.executor import needs_api
-from service.intake import check_content_type, read_body
-from service.state import ServiceState, hook_id_of
+from service.executor import has_api_work, needs_api
+from service.intake import check_content_type, check_timestamp, read_body
+from service.state import ApiTarget, ServiceState, hook_id_of
 
 log = structlog.get_logger()
 
@@ -41,6 +43,9 @@ FAILURE_MESSAGES = {
     "unavailable); the next change of this document retries them.",
     "missing_credentials": "Labels and annotation updates were skipped: the hook passes no "
     "authorization token (set its token owner) and the service has no API credentials.",
+    "base_url_not_allowed": "Labels and annotation updates were not applied: this document's "
+    "Rossum host is not among the service's allowed hosts (ROSSUM_HOOKS_ALLOWED_BASE_URLS), "
+    "so no API call was made.",
 }
 
 
@@ -67,11 +72,16 @@ async def receive_hook(request: Request) -> Response:
         annotation_id=event.annotation_id,
     )
     delivery.hook_id = hook_id_of(event.hook)
-    base_url = state.check_base_url(event)
-    delivery.api_host = state.api_host(base_url)
+    check_timestamp(event, window_s=state.settings.timestamp_window_s, now=datetime.now(UTC))
+    return await answer_once(state, event, delivery, functools.partial(_handle, state, event))
+
+
+async def _handle(state: ServiceState, event: HookEvent, delivery: Delivery) -> Response:
+    target = state.api_target(event)
+    delivery.api_host = state.api_host(target.root)
     decision = state.router.dispatch(event)
     _note_decision(delivery, decision)
-    failure = await _carry_out(state, event, decision, base_url=base_url, delivery=delivery)
+    failure = await _carry_out(state, event, decision, target=target, delivery=delivery)
     return _answer(event, decision, failure=failure, delivery=delivery)
 
 
@@ -88,13 +98,18 @@ async def _carry_out(
     event: HookEvent,
     decision: Decision,
     *,
-    base_url: str | None,
+    target: ApiTarget,
     delivery: Delivery,
 ) -> str | None:
     """Make the decision's API calls in time; return None or the failure's code."""
-    if not needs_api(event, decision):
+    if target.refused is not None:
+        if not needs_api(event, decision):
+            return None
+        log.warning("webhook.base_url_not_allowed", reason=target.refused)
+        return "base_url_not_allowed"
+    if not has_api_work(event, decision):
         return None
-    api = functools.cache(functools.partial(state.api_for, event, base_url=base_url))
+    api = functools.cache(functools.partial(state.api_for, event, target=target))
     elapsed = time.perf_counter() - delivery.started
     try:
         async with asyncio.timeout(max(0.0, state.settings.delivery_deadline_s - elapsed)):
@@ -114,6 +129,7 @@ async def _carry_out(
         log.warning("webhook.actions_failed", error_type=type(exc).__name__, error=str(exc))
         return "actions_failed"
     delivery.labels_added, delivery.labels_removed = outcome.labels_added, outcome.labels_removed
+    delivery.stale = outcome.stale
     return None
 
 

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -33,9 +34,11 @@ def test_real_server_answers_refuses_and_logs_json(
 ) -> None:
     """A signed delivery is answered, a forged one refused, and stderr has redacted JSON logs."""
     url, process = server
-    # A clean invoice without labels: the rules want no API call (no Rossum here).
+    # A clean invoice without labels, sent now: the rules want no API call (no Rossum here).
+    now = datetime.now(UTC)
+    fields = {**CLEAN_INVOICE["fields"], "date_due": (now + timedelta(days=30)).date().isoformat()}
     payload = content_payload(
-        "started", fields=CLEAN_INVOICE["fields"], line_items=CLEAN_INVOICE["line_items"]
+        "started", fields=fields, line_items=CLEAN_INVOICE["line_items"], timestamp=now
     )
     headers, body = signed(payload, SECRET)
     ok = httpx.post(f"{url}/hooks", content=body, headers=headers)

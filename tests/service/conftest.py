@@ -22,8 +22,9 @@ from tests.service.kit import API, ORG, SECRET
 class FakeRossum:
     """A respx router answering the label and annotation endpoints the service uses."""
 
-    def __init__(self) -> None:
-        self.router = respx.MockRouter(base_url=API, assert_all_called=False)
+    def __init__(self, api: str = API) -> None:
+        self.api = api
+        self.router = respx.MockRouter(base_url=api, assert_all_called=False)
         self.labels: dict[str, str] = {}
         self._ids = itertools.count(100)
         self.applied: list[dict[str, Any]] = []
@@ -46,7 +47,7 @@ class FakeRossum:
 
     def add_label(self, name: str) -> str:
         """Create a label directly in the fake organisation; return its URL."""
-        url = f"{API}/labels/{next(self._ids)}"
+        url = f"{self.api}/labels/{next(self._ids)}"
         self.labels[name] = url
         return url
 
@@ -92,6 +93,8 @@ def settings(**overrides: Any) -> Settings:
         "webhook_secret": SECRET,
         "allowed_base_urls": ("https://*.rossum.app",),
         "requests_per_second": None,
+        # The kit's payloads carry a fixed timestamp: the freshness check is tested on its own.
+        "timestamp_window_s": None,
     }
     values.update(overrides)
     return Settings(**values)

@@ -114,32 +114,6 @@ async def test_oversized_streamed_body_gets_413(service: ServiceFactory) -> None
     _assert_error(response, 413, "payload_too_large")
 
 
-async def test_unknown_base_url_is_refused_before_any_call(
-    service: ServiceFactory, rossum: FakeRossum
-) -> None:
-    """A payload naming a host outside the allowlist gets 403 and its token goes nowhere."""
-    payload = content_event(
-        values={"amount_total": "50000"}, extra={"base_url": "https://evil.example.com"}
-    )
-    headers, body = signed(payload, SECRET)
-    async with service() as client:
-        response = await client.post("/hooks", content=body, headers=headers)
-    _assert_error(response, 403, "base_url_not_allowed")
-    assert not rossum.router.calls
-
-
-async def test_old_payload_without_base_url_uses_hook_origin(
-    service: ServiceFactory, rossum: FakeRossum
-) -> None:
-    """A 2020-era payload without base_url is checked against the origin of its hook URL."""
-    payload = status_event(extra={"hook": "https://evil.example.com/api/v1/hooks/1"})
-    del payload["base_url"]
-    headers, body = signed(payload, SECRET)
-    async with service() as client:
-        response = await client.post("/hooks", content=body, headers=headers)
-    _assert_error(response, 403, "base_url_not_allowed")
-
-
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [

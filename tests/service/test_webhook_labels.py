@@ -45,11 +45,12 @@ async def test_label_urls_are_cached_per_organisation(
     service: ServiceFactory, rossum: FakeRossum
 ) -> None:
     """The second delivery resolves the same names without listing or creating again."""
-    headers, body = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0), SECRET)
     async with service() as client:
-        await client.post("/hooks", content=body, headers=headers)
-        lists_before = len([c for c in rossum.router.calls if c.request.method == "GET"])
-        await client.post("/hooks", content=body, headers=headers)
+        for n in range(2):
+            headers, body = signed(content_event("updated", values=EXPENSIVE_NO_PO, rows=0), SECRET)
+            await client.post("/hooks", content=body, headers=headers)
+            if n == 0:
+                lists_before = len([c for c in rossum.router.calls if c.request.method == "GET"])
     lists_after = len([c for c in rossum.router.calls if c.request.method == "GET"])
     assert lists_after == lists_before == 1
     assert rossum.created == sorted(rossum.created) and len(rossum.created) == 2
@@ -129,7 +130,7 @@ async def test_sideloaded_labels_are_trusted_without_listing(
         calls_before = listed.call_count
         await client.post("/hooks", content=body, headers=headers)
     assert listed.call_count == calls_before  # the sideload answered, no listing needed
-    assert rossum.applied[-1]["operations"]["remove"] == [ui_label]
+    assert ui_label in rossum.applied[-1]["operations"]["remove"]
 
 
 async def test_unlabelled_clean_invoice_makes_no_call_at_all(
@@ -199,8 +200,8 @@ async def test_deleted_label_url_is_refreshed_once(
     """If apply refuses a cached label URL (label deleted), the cache is refreshed and retried."""
     router = Router()
     router.add(lambda e: Decision(add_labels={"vip"}), "annotation_status")
-    headers, body = signed(status_event(), SECRET)
     async with service(router=router) as client:
+        headers, body = signed(status_event(), SECRET)
         await client.post("/hooks", content=body, headers=headers)
         old_url = rossum.labels.pop("vip")
         rossum.apply.mock(
@@ -210,6 +211,7 @@ async def test_deleted_label_url_is_refreshed_once(
             ]
         )
         rossum.add_label("vip")
+        headers, body = signed(status_event(), SECRET)  # a new delivery, not a duplicate
         response = await client.post("/hooks", content=body, headers=headers)
     assert response.status_code == 200
     last = json.loads(rossum.apply.calls[-1].request.content)

@@ -127,6 +127,8 @@ async def test_redis_stopped_mid_run_keeps_answering_and_readiness_says_so(
         assert (ready["status"], ready["shared_state"]) == ("ready", "redis")
 
         redis.stop()
+        # A new delivery (a copy of the first would be answered as a duplicate).
+        headers, body = signed(content_event(values={"amount_total": "25000"}), SECRET)
         response = await client.post("/hooks", content=body, headers=headers)
         assert response.status_code == 200
         assert not [m for m in response.json()["messages"] if m["type"] == "error"]

@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After of injected 429")
     parser.add_argument("--seed", type=int, help="seed for reproducible fault injection")
     parser.add_argument("--delivery-retry-delay", type=float, default=0.2, help="first retry wait")
-    parser.add_argument("--no-demo-data", action="store_true", help="skip the demo queue")
+    parser.add_argument(
+        "--empty", action="store_true", help="start without the demo invoices (queue kept)"
+    )
+    parser.add_argument(
+        "--no-demo-data", action="store_true", help="skip the demo queue (and its invoices)"
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
 
 
@@ -58,6 +63,7 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         seed=args.seed,
         delivery_retry_delay_s=args.delivery_retry_delay,
         seed_demo_data=not args.no_demo_data,
+        demo_documents=not (args.empty or args.no_demo_data),
     )
 
 

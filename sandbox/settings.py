@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class SandboxSettings(BaseModel):
@@ -31,3 +31,12 @@ class SandboxSettings(BaseModel):
     # Also sign with the legacy SHA-1 `X-Elis-Signature` (Rossum sends it once support enables it).
     legacy_signature: bool = False
     seed_demo_data: bool = True
+    # Start with the demo invoices imported into the demo queue (`rossum-hooks sandbox` does,
+    # unless `--empty`); off here so that fixtures and the demo start from a known empty queue.
+    demo_documents: bool = False
+
+    @model_validator(mode="after")
+    def _documents_need_the_queue(self) -> SandboxSettings:
+        if self.demo_documents and not self.seed_demo_data:
+            raise ValueError("demo_documents needs seed_demo_data (the demo queue)")
+        return self

@@ -6,17 +6,19 @@ import asyncio
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import httpx
 
 from sandbox.auth import Tokens
 from sandbox.delivery import Deliveries
-from sandbox.demo_data import seed_base, seed_demo
+from sandbox.demo_data import demo_invoices, seed_base, seed_demo
 from sandbox.faults import FaultConfig, Faults, RateLimiter
+from sandbox.importer import import_document
 from sandbox.pagination import CursorCodec
 from sandbox.settings import SandboxSettings
 from sandbox.store import Store
-from sandbox.workflow import Workflow
+from sandbox.workflow import Workflow, set_status
 
 
 class Sandbox:
@@ -44,6 +46,18 @@ class Sandbox:
         seed_base(self.store)
         if settings.seed_demo_data:
             seed_demo(self.store)
+        if settings.demo_documents:
+            self._import_demo_documents()
+
+    def _import_demo_documents(self) -> None:
+        """Import the demo invoices as extraction leaves them, `to_review` in the demo queue.
+
+        No hook exists yet, so the import flow delivers nothing: it is creation, then
+        `importing` -> `to_review`, as `POST /sandbox/import` does with no hook subscribed.
+        """
+        for invoice in demo_invoices(date.today()):
+            ann = import_document(self.store, invoice.body, creator=1)
+            set_status(ann, "to_review", user_id=None)
 
     async def idle(self) -> None:
         """Wait until every delivery (and the work it started) has finished."""

@@ -10,6 +10,7 @@ import pytest
 
 from handlers.signature import verify
 from sandbox.app import create_sandbox_app
+from sandbox.invoice_schema import invoice_schema
 from sandbox.server import (
     _bind,
     add_arguments,
@@ -20,7 +21,7 @@ from sandbox.server import (
 )
 from sandbox.settings import SandboxSettings
 from service import cli
-from tests.sandbox.helpers import Receiver, invoice
+from tests.sandbox.helpers import Receiver, client_for, create_hook, import_invoice, invoice, login
 
 
 def _parse(*argv: str) -> argparse.Namespace:
@@ -116,3 +117,62 @@ def test_listening_socket_disables_nagle() -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
         sock.close()
+
+
+def test_the_command_imports_the_demo_invoices_unless_empty() -> None:
+    """`rossum-hooks sandbox` starts with the demo invoices; `--empty` and `--no-demo-data`
+    start without them (`--empty` keeps the demo queue)."""
+    assert settings_from_args(_parse()).demo_documents
+    empty = settings_from_args(_parse("--empty"))
+    assert (empty.demo_documents, empty.seed_demo_data) == (False, True)
+    bare = settings_from_args(_parse("--no-demo-data"))
+    assert (bare.demo_documents, bare.seed_demo_data) == (False, False)
+    with pytest.raises(ValueError, match="demo_documents needs seed_demo_data"):
+        SandboxSettings(demo_documents=True, seed_demo_data=False)
+
+
+async def test_first_list_of_annotations_shows_the_demo_invoices() -> None:
+    """Over real HTTP, the command's sandbox lists the six demo invoices `to_review` at once,
+    each with a document and content built from the queue's schema."""
+    app = create_sandbox_app(settings_from_args(_parse()))
+    async with serving(app) as base, httpx.AsyncClient(base_url=base) as client:
+        body = {"username": "demo@example.com", "password": "demo-password"}
+        key = (await client.post("/api/v1/auth/login", data=body)).json()["key"]
+        client.headers["Authorization"] = f"Bearer {key}"
+        listed = (await client.get("/api/v1/annotations")).json()
+        assert listed["pagination"]["total"] == 6
+        annotations = listed["results"]
+        assert {a["status"] for a in annotations} == {"to_review"}
+        assert {a["queue"] for a in annotations} == {f"{base}/api/v1/queues/101"}
+        numbers = sorted(a["metadata"]["demo"] for a in annotations)
+        assert numbers == [f"INV-100{n}" for n in range(1, 7)]
+        content = (await client.get(annotations[0]["content"])).json()["content"]
+        assert [section["schema_id"] for section in content] == [
+            section["id"] for section in invoice_schema()
+        ]
+        document = (await client.get(annotations[0]["document"])).json()
+        assert document["mime_type"] == "application/pdf"
+    await app.state.sandbox.aclose()
+    empty = create_sandbox_app(settings_from_args(_parse("--empty")))
+    assert empty.state.sandbox.store.tables["annotations"] == {}
+
+
+async def test_legacy_signature_is_sent_when_enabled() -> None:
+    """With `legacy_signature`, a delivery carries both Rossum signature headers."""
+    receiver = Receiver()
+    app = create_sandbox_app(
+        SandboxSettings(legacy_signature=True, rate_limit_per_s=0),
+        delivery_transport=httpx.ASGITransport(app=receiver.app),
+    )
+    async with client_for(app) as client:
+        client.headers["Authorization"] = "Bearer " + await login(
+            client, "demo@example.com", "demo-password"
+        )
+        await create_hook(client, events=["annotation_content.initialize"])
+        await import_invoice(client)
+    await app.state.sandbox.aclose()
+    call = receiver.calls[0]
+    sha1_only = {"X-Elis-Signature": call.headers["x-elis-signature"]}
+    assert call.headers["x-elis-signature"].startswith("sha1=")
+    assert verify(sha1_only, call.body, ["hook-secret"]) == "sha1"
+    assert verify(call.headers, call.body, ["hook-secret"]) == "sha256"

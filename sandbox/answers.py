@@ -69,7 +69,8 @@ def _message(
     return {"id": datapoint, "type": type_, "content": content[:4096], "detail": detail}
 
 
-def _messages(answer: Any, ctx: AnswerContext, outcome: Outcome) -> list[dict[str, Any]]:
+def hook_messages(answer: Any, ctx: AnswerContext, outcome: Outcome) -> list[dict[str, Any]]:
+    """Return the valid `messages` of an answer with Rossum's `detail` (plus one on failure)."""
     raw = answer.get("messages") if isinstance(answer, Mapping) else None
     kept: list[dict[str, Any]] = []
     for index, message in enumerate(raw if isinstance(raw, list) else []):
@@ -99,7 +100,7 @@ def _messages(answer: Any, ctx: AnswerContext, outcome: Outcome) -> list[dict[st
 def apply_content_answer(store: Store, ann: Record, answer: Any, ctx: AnswerContext) -> Outcome:
     """Apply a hook's answer to annotation `ann` and say what changed."""
     outcome = Outcome()
-    messages = _messages(answer, ctx, outcome)
+    messages = hook_messages(answer, ctx, outcome)
     if ctx.ok and isinstance(answer, Mapping):
         _apply_operations(store, ann, answer.get("operations"), ctx, outcome, messages)
         _apply_blockers(store, ann, answer.get("automation_blockers"), outcome)

@@ -6,6 +6,7 @@ Usable in-process (`httpx.ASGITransport(app=create_sandbox_app())`; state at
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -14,13 +15,25 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from sandbox import annotation_data, control, hook_tools, hooks, labels, login, resources
+from sandbox import (
+    annotation_data,
+    control,
+    emails,
+    hook_tools,
+    hooks,
+    invocations,
+    labels,
+    login,
+    resources,
+    tasks,
+    uploads,
+)
 from sandbox.annotations import routes as annotation_routes
 from sandbox.errors import EXCEPTION_HANDLERS
 from sandbox.gate import GateMiddleware
 from sandbox.settings import SandboxSettings
 from sandbox.state import Sandbox
-from sandbox.urls import API_PREFIX
+from sandbox.urls import API_PREFIX, Urls
 
 
 def create_sandbox_app(
@@ -36,7 +49,14 @@ def create_sandbox_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        clock_task = None
+        if sandbox.settings.run_schedules and sandbox.settings.public_url:
+            urls = Urls(sandbox.settings.public_url.rstrip("/"))
+            clock_task = asyncio.create_task(invocations.run_clock(sandbox, urls))
         yield
+        if clock_task is not None:
+            clock_task.cancel()
+            await asyncio.gather(clock_task, return_exceptions=True)
         await sandbox.aclose()
 
     api = Mount(
@@ -48,8 +68,13 @@ def create_sandbox_app(
             *annotation_data.routes,
             *hooks.routes,
             *hook_tools.routes,
+            *invocations.routes,
+            *uploads.routes,
+            *tasks.routes,
+            *emails.routes,
             *resources.routes,
             *control.routes,
+            *invocations.control_routes,
         ],
     )
     app = Starlette(

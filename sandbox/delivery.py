@@ -95,14 +95,29 @@ class Deliveries:
         await self._caller.aclose()
 
     def subscribers(self, trigger: Trigger) -> list[tuple[Record, str]]:
-        """Return `(hook, action sent)` for the active hooks that want this trigger."""
-        ann = self._sandbox.store.find("annotations", trigger.annotation_id)
-        if ann is None:
-            return []
+        """Return `(hook, action sent)` for the hooks that want this trigger.
+
+        An invocation goes to the hooks it names (subscribed to its event); every other
+        trigger to the active subscribed hooks of its queue (the annotation's, or its own).
+        """
+        store = self._sandbox.store
+        if trigger.hook_ids is not None:
+            named = (store.find("hooks", i) for i in sorted(trigger.hook_ids))
+            candidates = [(h, True) for h in named if h is not None]
+        else:
+            queue = trigger.queue_id
+            if trigger.annotation_id is not None:
+                ann = store.find("annotations", trigger.annotation_id)
+                if ann is None:
+                    return []
+                queue = ann["queue"]
+            candidates = [
+                (h, bool(h.get("active")) and queue in h["queues"]) for h in store.values("hooks")
+            ]
         found = []
-        for hook in self._sandbox.store.values("hooks"):
+        for hook, wanted in candidates:
             action = subscription(hook, trigger.event, trigger.action)
-            if hook.get("active") and action and ann["queue"] in hook["queues"]:
+            if wanted and action:
                 found.append((hook, action))
         return found
 
@@ -136,6 +151,7 @@ class Deliveries:
             event=sent.event,
             action=sent.action,
             annotation_id=sent.annotation_id,
+            queue_id=sent.queue_id,
             interactive=sent.interactive,
             created_at=now_iso(),
         )
@@ -149,9 +165,9 @@ class Deliveries:
         delivery = self._record(hook, sent)
         config = hook.get("config", {})
         attempts = 1 if sent.interactive else 1 + int(config.get("retry_count", 4))
-        response = HookResponse(None, None, "annotation deleted before delivery")
+        response = HookResponse(None, None, "deleted before delivery")
         for number in range(1, attempts + 1):
-            if self._sandbox.store.find("annotations", trigger.annotation_id) is None:
+            if self._gone(trigger):
                 delivery.state = "cancelled"  # deleted (e.g. with its queue) meanwhile
                 break
             delivery.state = "running"
@@ -174,7 +190,16 @@ class Deliveries:
         self._apply(hook, trigger, delivery, response)
         return delivery
 
+    def _gone(self, trigger: Trigger) -> bool:
+        store = self._sandbox.store
+        if trigger.annotation_id is not None:
+            return store.find("annotations", trigger.annotation_id) is None
+        return trigger.queue_id is not None and store.find("queues", trigger.queue_id) is None
+
     def _retryable(self, response: HookResponse, config: Record) -> bool:
+        if response.polling is not None:
+            # The hook accepted the call (202) but its result could not be fetched.
+            return response.polling.retry_original
         if response.status_code is None:
             return True
         return response.status_code in RETRYABLE_STATUSES or bool(
@@ -189,8 +214,10 @@ class Deliveries:
     def _apply(
         self, hook: Record, trigger: Trigger, delivery: Delivery, response: HookResponse
     ) -> None:
+        if trigger.event != "annotation_content" or trigger.annotation_id is None:
+            return
         ann = self._sandbox.store.find("annotations", trigger.annotation_id)
-        if trigger.event != "annotation_content" or ann is None:
+        if ann is None:
             return
         failure = response.error or f"HTTP {response.status_code}"
         ctx = AnswerContext(

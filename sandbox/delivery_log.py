@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sandbox.answers import Outcome
+from sandbox.demo_data import ORGANIZATION_ID
 from sandbox.payloads import redacted
 from sandbox.store import Record, Store, now_iso
 
@@ -25,6 +26,15 @@ class Attempt:
     duration_ms: float
     status_code: int | None
     error: str | None
+    # Asynchronous mode: the hook answered 202 and its `Location` was polled this many times;
+    # `result_status` is the last poll's status (201 when the result was fetched).
+    polls: int = 0
+    result_status: int | None = None
+
+    @property
+    def final_status(self) -> int | None:
+        """Return the status that decided the attempt: the last poll's, or the call's."""
+        return self.result_status if self.polls else self.status_code
 
 
 @dataclass
@@ -38,6 +48,7 @@ class Delivery:
     event: str
     action: str
     annotation_id: int | None
+    queue_id: int | None
     interactive: bool
     created_at: str
     state: str = "pending"
@@ -50,7 +61,7 @@ class Delivery:
         """Return the record for `GET /api/v1/sandbox/deliveries`."""
         data = asdict(self)
         data["outcome"] = self.outcome.as_json()
-        data["status_code"] = self.attempts[-1].status_code if self.attempts else None
+        data["status_code"] = self.attempts[-1].final_status if self.attempts else None
         data["duration_ms"] = round(sum(a.duration_ms for a in self.attempts), 3)
         return data
 
@@ -65,11 +76,12 @@ def log_entry(
 ) -> dict[str, Any]:
     """Return the hook log entry of one attempt (`final`: no retry follows it)."""
     ann = store.find("annotations", delivery.annotation_id or 0)
-    ok = attempt.status_code is not None and 200 <= attempt.status_code < 300
+    status_code = attempt.final_status
+    ok = status_code is not None and 200 <= status_code < 300 and attempt.error is None
     if ok:
         level, status, message = "INFO", "completed", "Hook call succeeded."
     else:
-        failure = attempt.error or f"HTTP {attempt.status_code}"
+        failure = attempt.error or f"HTTP {status_code}"
         level = "ERROR" if final else "WARNING"
         status = "failed" if final else "running"
         message = f"Hook call failed: {failure}." + ("" if final else " Retrying.")
@@ -80,8 +92,8 @@ def log_entry(
         "request_id": delivery.request_id,
         "event": delivery.event,
         "action": delivery.action,
-        "organization_id": ann["organization"] if ann else None,
-        "queue_id": ann["queue"] if ann else None,
+        "organization_id": ann["organization"] if ann else ORGANIZATION_ID,
+        "queue_id": ann["queue"] if ann else delivery.queue_id,
         "annotation_id": delivery.annotation_id,
         "email_id": None,
         "hook_id": hook["id"],
@@ -94,6 +106,6 @@ def log_entry(
         "end": now_iso(),
         "settings": dict(hook.get("settings", {})),
         "status": status,
-        "status_code": attempt.status_code,
+        "status_code": status_code,
         "output": None,
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,6 +18,7 @@ import structlog
 
 from sandbox.delivery_log import Attempt
 from sandbox.payloads import Trigger, build_payload
+from sandbox.polling import PollLimits, PollResult, poll
 from sandbox.signing import signed_headers
 from sandbox.store import Record, now_iso
 
@@ -31,15 +32,23 @@ DEFAULT_TOKEN_LIFETIME_S = 600
 
 @dataclass(frozen=True)
 class HookResponse:
-    """What came back: a status and parsed answer, or an error (timeout, connection, crash)."""
+    """What came back: a status and parsed answer, or an error (timeout, connection, crash).
+
+    After a 202 that was polled, `polling` says how that went and, when it fetched the
+    result, `status_code` and `answer` are the poll's 201 and its body.
+    """
 
     status_code: int | None
     answer: Any
     error: str | None
+    location: str | None = field(default=None, repr=False)
+    polling: PollResult | None = None
 
     @property
     def ok(self) -> bool:
-        """Tell whether the hook answered 2xx."""
+        """Tell whether the hook answered 2xx (and, if polled, its result was fetched)."""
+        if self.polling is not None and not self.polling.ok:
+            return False
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
@@ -91,12 +100,18 @@ class HookCaller:
         answered = response.status_code is not None
         if token is not None and answered and hook.get("token_lifetime_s") is None:
             sandbox.tokens.revoke(token.key)  # "valid until Rossum receives the response"
+        call_status = response.status_code
+        if call_status == 202 and response.location and not trigger.interactive:
+            response = await self._poll(hook, trigger, response)
+        polled = response.polling
         attempt = Attempt(
             number=number,
             started_at=started_at,
             duration_ms=round((time.perf_counter() - start) * 1000, 3),
-            status_code=response.status_code,
+            status_code=call_status,
             error=response.error,
+            polls=polled.polls if polled is not None else 0,
+            result_status=polled.status_code if polled is not None else None,
         )
         log.info(
             "sandbox.delivery",
@@ -105,11 +120,33 @@ class HookCaller:
             hook_action=trigger.action,
             annotation_id=trigger.annotation_id,
             attempt=number,
-            status_code=response.status_code,
-            error=response.error,
+            status_code=call_status,
+            polls=attempt.polls,
+            result_status=attempt.result_status,
+            error=attempt.error,
             duration_ms=attempt.duration_ms,
         )
         return CallResult(response, attempt, payload)
+
+    async def _poll(self, hook: Record, trigger: Trigger, accepted: HookResponse) -> HookResponse:
+        """Poll an accepted (202) call's `Location` and return the hook's result."""
+        config = hook.get("config", {})
+        location = str(httpx.URL(config["url"]).join(str(accepted.location)))
+        result = await poll(
+            self._sandbox,
+            self._http(),
+            location,
+            limits=PollLimits.of(hook, trigger.event, trigger.action),
+            timeout_s=self._timeout(config, interactive=False),
+        )
+        if result.ok:
+            return HookResponse(result.status_code, result.answer, None, polling=result)
+        return replace(accepted, answer=result.answer, error=result.failure, polling=result)
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
+        return self._client
 
     def _timeout(self, config: Record, *, interactive: bool) -> float:
         fixed = self._sandbox.settings.interactive_timeout_s
@@ -128,12 +165,11 @@ class HookCaller:
                 body, config["secret"], legacy=self._sandbox.settings.legacy_signature
             )
         timeout_s = self._timeout(config, interactive=interactive)
-        if self._client is None:
-            self._client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
+        client = self._http()
         try:
             async with asyncio.timeout(timeout_s):
                 # httpx would otherwise cut each phase at its 5 s default, well before Rossum.
-                response = await self._client.post(
+                response = await client.post(
                     config["url"], content=body, headers=headers, timeout=timeout_s
                 )
         except (TimeoutError, httpx.TimeoutException):
@@ -146,4 +182,6 @@ class HookCaller:
             answer: Any = response.json()
         except ValueError:
             answer = response.text[:2000] or None
-        return HookResponse(response.status_code, answer, None)
+        return HookResponse(
+            response.status_code, answer, None, location=response.headers.get("location")
+        )

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.cron import CronError, check_schedule
 from sandbox.errors import bad_request
 from sandbox.payloads import SIDELOADS
 from sandbox.store import Record, Store
@@ -110,7 +111,13 @@ def check_config(config: Any, current: Mapping[str, Any], *, merge: bool) -> dic
         raise bad_request("config.secret: expected a string or null.")
     _int_in(result, "timeout_s", 0, 60, "config.")
     _int_in(result, "retry_count", 0, 4, "config.")
-    for flag in ("payload_logging_enabled", "retry_on_any_non_2xx", "insecure_ssl", "private"):
+    _int_in(result, "max_polling_time_s", 1, 3600, "config.")
+    try:
+        result["schedule"] = check_schedule(result.get("schedule"))
+    except CronError as exc:
+        raise bad_request(f"config.schedule: {exc}.") from None
+    flags = ("payload_logging_enabled", "retry_on_any_non_2xx", "insecure_ssl", "private")
+    for flag in (*flags, "retry_after_polling_failure"):
         if not isinstance(result[flag], bool):
             raise bad_request(f"config.{flag}: expected true or false.")
     return result

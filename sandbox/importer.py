@@ -119,3 +119,49 @@ def _new_annotation(
         "started_by": None,
         "status_before_start": None,
     }
+
+
+def add_document(store: Store, *, file_name: str, mime_type: str, data: bytes) -> Record:
+    """Store an uploaded (or attached) file as a document."""
+    document = store.add(
+        "documents",
+        {
+            "original_file_name": file_name,
+            "mime_type": mime_type,
+            "arrived_at": now_iso(),
+            "s3_name": uuid.uuid4().hex,
+            "metadata": {},
+        },
+    )
+    store.files[document["id"]] = data
+    return document
+
+
+def annotate_document(
+    store: Store,
+    queue_id: int,
+    document: Record,
+    *,
+    values: Mapping[str, str],
+    metadata: dict[str, Any],
+    creator: int,
+) -> Record:
+    """Create the `importing` annotation of a stored document.
+
+    The sandbox extracts nothing from the file: a datapoint gets a value only when one of the
+    upload's `values` is named in its schema's `rir_field_names` (as Rossum initialises them).
+    """
+    queue = store.get("queues", queue_id)
+    schema = store.get("schemas", queue["schema"])
+    fields = {
+        schema_id: values[name]
+        for schema_id, node in schema_index(schema["content"]).items()
+        if node.get("category") == "datapoint"
+        for name in node.get("rir_field_names", [])
+        if name in values
+    }
+    ann = store.add("annotations", _new_annotation(queue, document, creator, metadata, now_iso()))
+    store.contents[ann["id"]] = build_tree(
+        schema["content"], fields=fields, tables={}, new_id=lambda: store.new_id("datapoints")
+    )
+    return ann

@@ -37,14 +37,22 @@ def is_interactive(event: str, action: str) -> bool:
 
 @dataclass(frozen=True)
 class Trigger:
-    """Something that happened to an annotation and is delivered to subscribed hooks."""
+    """Something that happened and is delivered to the subscribed hooks.
+
+    Annotation events name their annotation (its queue picks the hooks); upload and email
+    events name a `queue_id` and carry their event-specific keys in `fields`; invocations
+    name the hooks they go to in `hook_ids` (a manual call's fields merged at top level).
+    """
 
     event: str
     action: str
-    annotation_id: int
+    annotation_id: int | None
     urls: Urls
     previous_status: str | None = None
     updated_datapoints: tuple[int, ...] = field(default=())
+    queue_id: int | None = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    hook_ids: frozenset[int] | None = None
 
     @property
     def interactive(self) -> bool:
@@ -122,6 +130,10 @@ def build_payload(
         timestamp=timestamp,
         token=token,
     )
+    if trigger.annotation_id is None:
+        # Upload, email and invocation payloads: their own keys, never over the common ones.
+        extra = copy.deepcopy(dict(trigger.fields))
+        return payload | {k: v for k, v in extra.items() if k not in payload}
     ann = store.get("annotations", trigger.annotation_id)
     annotation = serialize.annotation(store, ann, urls)
     annotation["previous_status"] = (

@@ -92,6 +92,7 @@ def workspace(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
 def queue(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
     """Serialise a queue; `hooks` is the reverse of `hook.queues`."""
     hooks = _reverse(store, urls, "hooks", "queues", r["id"])
+    inboxes = store.values("inboxes")
     counts = Counter(a["status"] for a in store.values("annotations") if a["queue"] == r["id"])
     plain = ("name", "session_timeout", "default_score_threshold", "automation_enabled")
     more = ("automation_level", "locale", "use_confirmed_state", "status", "training_enabled")
@@ -104,7 +105,10 @@ def queue(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
         "hooks": hooks,
         "webhooks": hooks,
         "connector": None,
-        "inbox": None,
+        "inbox": next(
+            (urls.of("inboxes", i["id"]) for i in inboxes if r["id"] in i["queues"]),
+            None,
+        ),
         "users": [],
         "rir_url": None,
         "counts": dict(counts),
@@ -165,7 +169,7 @@ def annotation(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
         "metadata": copy.deepcopy(r.get("metadata", {})),
         "automated": False,
         "related_emails": [],
-        "email": None,
+        "email": urls.maybe("emails", r.get("email")),
         "automation_blocker": urls.maybe("automation_blockers", r.get("automation_blocker")),
         "email_thread": None,
         "has_email_thread_with_replies": False,

@@ -44,6 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-demo-data", action="store_true", help="skip the demo queue (and its invoices)"
     )
+    parser.add_argument(
+        "--no-schedules", action="store_true", help="do not fire scheduled hooks by the clock"
+    )
     parser.add_argument("--log-level", default="info", help="uvicorn log level")
 
 
@@ -64,13 +67,19 @@ def settings_from_args(args: argparse.Namespace) -> SandboxSettings:
         delivery_retry_delay_s=args.delivery_retry_delay,
         seed_demo_data=not args.no_demo_data,
         demo_documents=not (args.empty or args.no_demo_data),
+        run_schedules=not args.no_schedules,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Serve the sandbox until interrupted; 2 on invalid options."""
     try:
-        app = create_sandbox_app(settings_from_args(args))
+        settings = settings_from_args(args)
+        if settings.public_url is None and settings.run_schedules:
+            # The clock has no request to take its URLs from: advertise where it listens.
+            host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+            settings = settings.model_copy(update={"public_url": f"http://{host}:{args.port}"})
+        app = create_sandbox_app(settings)
     except (ValueError, ValidationError) as exc:
         sys.stderr.write(f"rossum-hooks sandbox: invalid option: {exc}\n")
         return 2

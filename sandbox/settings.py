@@ -30,6 +30,8 @@ class SandboxSettings(BaseModel):
     interactive_timeout_s: float = Field(default=30.0, gt=0)
     # Also sign with the legacy SHA-1 `X-Elis-Signature` (Rossum sends it once support enables it).
     legacy_signature: bool = False
+    # Asynchronous hooks: Rossum polls a 202's `Location` every 30 seconds.
+    async_poll_interval_s: float = Field(default=30.0, gt=0)
     seed_demo_data: bool = True
     # Start with the demo invoices imported into the demo queue (`rossum-hooks sandbox` does,
     # unless `--empty`); off here so that fixtures and the demo start from a known empty queue.
@@ -40,3 +42,6 @@ class SandboxSettings(BaseModel):
         if self.demo_documents and not self.seed_demo_data:
             raise ValueError("demo_documents needs seed_demo_data (the demo queue)")
         return self
+    # Fire `invocation.scheduled` by the hooks' cron at every UTC minute (needs `public_url`
+    # for the payloads' URLs); `POST /api/v1/sandbox/tick` fires them on demand either way.
+    run_schedules: bool = False

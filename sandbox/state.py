@@ -12,7 +12,8 @@ import httpx
 
 from sandbox.auth import Tokens
 from sandbox.delivery import Deliveries
-from sandbox.demo_data import demo_invoices, seed_base, seed_demo
+from sandbox.demo_data import DEMO_QUEUE_ID, demo_invoices, seed_base, seed_demo
+from sandbox.emails import DEMO_INBOX_EMAIL, add_inbox
 from sandbox.faults import FaultConfig, Faults, RateLimiter
 from sandbox.importer import import_document
 from sandbox.pagination import CursorCodec
@@ -46,6 +47,7 @@ class Sandbox:
         seed_base(self.store)
         if settings.seed_demo_data:
             seed_demo(self.store)
+            add_inbox(self.store, name="Invoices", queue_id=DEMO_QUEUE_ID, address=DEMO_INBOX_EMAIL)
         if settings.demo_documents:
             self._import_demo_documents()
 

@@ -24,10 +24,14 @@ ID_BASES: dict[str, int] = {
     "queues": 101,
     "schemas": 201,
     "hooks": 301,
+    "inboxes": 401,
     "labels": 1,
     "annotations": 3001,
     "documents": 5001,
+    "emails": 6001,
     "automation_blockers": 7001,
+    "uploads": 8001,
+    "tasks": 9001,
     "datapoints": 100001,
 }
 KINDS = tuple(kind for kind in ID_BASES if kind != "datapoints")

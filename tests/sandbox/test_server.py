@@ -46,7 +46,9 @@ def test_options_become_settings() -> None:
         rate_limit_per_s=0,
         seed_demo_data=False,
         public_url="http://x.test",
+        run_schedules=True,
     )
+    assert settings_from_args(_parse("--no-schedules")).run_schedules is False
 
 
 @pytest.mark.parametrize(

@@ -152,16 +152,15 @@ def annotate_document(
     upload's `values` is named in its schema's `rir_field_names` (as Rossum initialises them).
     """
     queue = store.get("queues", queue_id)
-    schema = store.get("schemas", queue["schema"])
-    fields = {
-        schema_id: values[name]
-        for schema_id, node in schema_index(schema["content"]).items()
-        if node.get("category") == "datapoint"
-        for name in node.get("rir_field_names", [])
-        if name in values
-    }
+    schema = Schema(store.get("schemas", queue["schema"])["content"])
+    fields = {}
+    for schema_id in schema.datapoint_ids():
+        node = schema.get(schema_id) or {}
+        for name in node.get("rir_field_names", []):
+            if name in values:
+                fields[schema_id] = values[name]
     ann = store.add("annotations", _new_annotation(queue, document, creator, metadata, now_iso()))
-    store.contents[ann["id"]] = build_tree(
-        schema["content"], fields=fields, tables={}, new_id=lambda: store.new_id("datapoints")
+    store.contents[ann["id"]] = extracted_tree(
+        schema, fields=fields, tables={}, ids=lambda: store.new_id("datapoints")
     )
     return ann

@@ -42,6 +42,7 @@ class SandboxSettings(BaseModel):
         if self.demo_documents and not self.seed_demo_data:
             raise ValueError("demo_documents needs seed_demo_data (the demo queue)")
         return self
+
     # Fire `invocation.scheduled` by the hooks' cron at every UTC minute (needs `public_url`
     # for the payloads' URLs); `POST /api/v1/sandbox/tick` fires them on demand either way.
     run_schedules: bool = False

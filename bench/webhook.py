@@ -1,18 +1,24 @@
 """Benchmark the webhook service against a bare Starlette endpoint on the same payload.
 
-One signed `annotation_content.updated` delivery with 100 line items (~150 KB, the standard
-invoice tree) is posted again and again to (a) a bare Starlette endpoint that only parses the
+Signed `annotation_content.updated` deliveries with 100 line items (~190 KiB, the standard
+invoice tree) are posted again and again to (a) a bare Starlette endpoint that only parses the
 JSON and answers `{}` and (b) this service (signature, typed parse, shipped rules, label
 resolution, answer, canonical log line). Each server runs under uvicorn in its own process on
 loopback; the load comes from a separate process (httpx, N keep-alive connections, bounded
-by time) and alternates between the two servers for a few rounds, so that a noisy machine
-hurts both alike; the median round is reported. The Rossum API side is the project's sandbox
-(its own process, Rossum's rate limit off), holding the annotation and labels the delivery
-names, so every API call the service makes is real and authorised.
+by time) and moves from leg to leg for a few rounds, so that a noisy machine hurts every leg
+alike; the median round is reported. The Rossum API side is the project's sandbox (its own
+process, Rossum's rate limit off), holding the annotations and labels the deliveries name, so
+every API call the service makes is real and authorised. The deliveries take turns over
+`--annotations` annotations, as a real organisation's do: the service applies deliveries for
+one annotation one after another, so a single annotation would measure that ordering.
 
-Scenarios: `steady` (default): the annotation already carries the labels the rules want, as
-it does after its first delivery, so no API write is needed; `apply`: the payload has no
-labels, so every delivery makes one `POST /labels/apply` to the sandbox.
+Scenarios: `steady` (default): the annotations already carry the labels the rules want, as
+they do after their first delivery, so no API write is needed; `apply`: the payloads have no
+labels, so every delivery makes one `POST /labels/apply` to the sandbox, and a third leg (a
+second service process, `service`, on the `steady` payloads) gives the CPU a delivery costs
+without the call, measured in the same run. Server CPU per request comes from /proc (the
+service's and the sandbox's); `--profile PREFIX` runs each service leg under cProfile (CPU
+time) and prints its top entries.
 
     python bench/webhook.py [--seconds 4] [--rounds 5] [--concurrency 16] [--scenario apply]
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -63,10 +70,11 @@ def narrow_schema() -> list[dict[str, Any]]:
     return schema
 
 
-def build_delivery(
-    *, api_port: int, scenario: str, peer: dict[str, Any]
-) -> tuple[dict[str, str], bytes]:
-    """Return headers and body of a signed 100-row `annotation_content.updated` delivery."""
+Post = tuple[dict[str, str], bytes]  # headers, body
+
+
+def build_deliveries(*, api_port: int, scenario: str, peer: dict[str, Any]) -> list[Post]:
+    """Return one signed 100-row `annotation_content.updated` delivery per annotation."""
     from handlers.testing import content_payload, signed
 
     rows = []
@@ -91,17 +99,23 @@ def build_delivery(
     }
     wanted = ("expedite", "missing-po")
     labels = [peer["labels"][name] for name in wanted] if scenario == "steady" else []
-    payload = content_payload(
-        "updated",
-        fields=fields,
-        line_items=rows,
-        labels=labels,
-        base_url=f"http://127.0.0.1:{api_port}",
-        annotation_id=peer["annotation"]["id"],
-        token=peer["token"],
-        schema=narrow_schema(),
-    )
-    return signed(payload, SECRET)
+    schema = narrow_schema()
+    return [
+        signed(
+            content_payload(
+                "updated",
+                fields=fields,
+                line_items=rows,
+                labels=labels,
+                base_url=f"http://127.0.0.1:{api_port}",
+                annotation_id=annotation["id"],
+                token=peer["token"],
+                schema=schema,
+            ),
+            SECRET,
+        )
+        for annotation in peer["annotations"]
+    ]
 
 
 def sandbox_app() -> Any:
@@ -111,10 +125,10 @@ def sandbox_app() -> Any:
     return create_sandbox_app(SandboxSettings(rate_limit_per_s=0))
 
 
-def prepare_sandbox(api_port: int) -> dict[str, Any]:
-    """Log in, import the annotation the delivery is about, create the rules' labels.
+def prepare_sandbox(api_port: int, annotations: int) -> dict[str, Any]:
+    """Log in, import the annotations the deliveries are about, create the rules' labels.
 
-    Returns the token (the payload's `rossum_authorization_token`), the annotation id and the
+    Returns the token (the payload's `rossum_authorization_token`), the annotations and the
     label URLs, so that the service's API calls are real, authorised and accepted.
     """
     import httpx
@@ -125,13 +139,17 @@ def prepare_sandbox(api_port: int) -> dict[str, Any]:
         login = api.post("/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD})
         token = login.raise_for_status().json()["key"]
         api.headers["Authorization"] = f"Bearer {token}"
-        imported = api.post("/sandbox/import", json={"queue": DEMO_QUEUE_ID, "fields": {}})
-        annotation = imported.raise_for_status().json()
+        imported = [
+            api.post("/sandbox/import", json={"queue": DEMO_QUEUE_ID, "fields": {}})
+            .raise_for_status()
+            .json()
+            for _ in range(annotations)
+        ]
         labels = {
             name: api.post("/labels", json={"name": name}).raise_for_status().json()["url"]
             for name in LABELS
         }
-    return {"token": token, "annotation": annotation, "labels": labels}
+    return {"token": token, "annotations": imported, "labels": labels}
 
 
 def bare_app() -> Any:
@@ -167,14 +185,32 @@ def service_app() -> Any:
     return create_app(settings)
 
 
-def serve(kind: str, port: int) -> None:
-    """Run one server (in a child process); its stderr goes to /dev/null."""
+def serve(kind: str, port: int, profile: str | None = None) -> None:
+    """Run one server (in a child process); its stderr goes to /dev/null.
+
+    With `profile`, the whole server run is under cProfile and its stats go to that file
+    when the server stops (SIGTERM makes uvicorn shut down and return).
+    """
     import uvicorn
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     app = {"bare": bare_app, "service": service_app, "api": sandbox_app}[kind]()
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    if profile is None:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        return
+    import cProfile
+    import signal
+
+    # uvicorn re-raises the SIGTERM it caught once it has shut down: end the process then.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine pauses us
+    profiler.enable()
+    try:
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
 
 
 def wait_until_up(port: int, *, timeout: float = 20.0) -> None:
@@ -190,21 +226,24 @@ def wait_until_up(port: int, *, timeout: float = 20.0) -> None:
 
 
 async def _load(
-    url: str, headers: dict[str, str], body: bytes, *, seconds: float, concurrency: int
+    url: str, requests: list[Post], *, seconds: float, concurrency: int
 ) -> dict[str, Any]:
     import httpx
 
     latencies: list[float] = []
     failures = 0
+    turn = itertools.cycle(requests)  # the deliveries take turns, as annotations do
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         for _ in range(WARM_UP):  # warm-up: connections, label cache, imports
+            headers, body = next(turn)
             (await client.post(url, content=body, headers=headers)).raise_for_status()
         end = time.perf_counter() + seconds
 
         async def worker() -> None:
             nonlocal failures
             while time.perf_counter() < end:
+                headers, body = next(turn)
                 start = time.perf_counter()
                 response = await client.post(url, content=body, headers=headers)
                 if response.status_code == 200:
@@ -218,20 +257,16 @@ async def _load(
     return {"latencies": latencies, "failures": failures, "rps": len(latencies) / elapsed}
 
 
-def load(
-    queue: Any, url: str, headers: dict[str, str], body: bytes, seconds: float, n: int
-) -> None:
+def load(queue: Any, url: str, requests: list[Post], seconds: float, n: int) -> None:
     """Drive load from a child process and put the figures on `queue`."""
-    queue.put(asyncio.run(_load(url, headers, body, seconds=seconds, concurrency=n)))
+    queue.put(asyncio.run(_load(url, requests, seconds=seconds, concurrency=n)))
 
 
-def load_once(url: str, headers: dict[str, str], body: bytes, args: argparse.Namespace) -> Any:
+def load_once(url: str, requests: list[Post], args: argparse.Namespace) -> Any:
     """Load `url` for one slice from a fresh child process; return its figures."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    loader = ctx.Process(
-        target=load, args=(queue, url, headers, body, args.seconds, args.concurrency)
-    )
+    loader = ctx.Process(target=load, args=(queue, url, requests, args.seconds, args.concurrency))
     loader.start()
     result = queue.get(timeout=args.seconds + 120)
     loader.join()
@@ -247,10 +282,10 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(kind: str) -> tuple[Any, int]:
+def start_server(kind: str, profile: str | None = None) -> tuple[Any, int]:
     """Start server `kind` in a child process; return the process and its port once up."""
     port = free_port()
-    process = mp.get_context("spawn").Process(target=serve, args=(kind, port), daemon=True)
+    process = mp.get_context("spawn").Process(target=serve, args=(kind, port, profile), daemon=True)
     process.start()
     wait_until_up(port)
     return process, port
@@ -261,9 +296,11 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     latencies = sorted(x for r in rounds for x in r["latencies"])
     rps = sorted(r["rps"] for r in rounds)[len(rounds) // 2]
     cpu = sorted(r["cpu_ms"] for r in rounds if "cpu_ms" in r)
+    api_cpu = sorted(r["api_cpu_ms"] for r in rounds if "api_cpu_ms" in r)
     return {
         "rps": rps,
         "cpu_ms": cpu[len(cpu) // 2] if cpu else None,
+        "api_cpu_ms": api_cpu[len(api_cpu) // 2] if api_cpu else None,
         "p50_ms": 1000 * latencies[len(latencies) // 2],
         "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "requests": len(latencies),
@@ -281,66 +318,116 @@ def check_answer(port: int, headers: dict[str, str], body: bytes) -> None:
         raise RuntimeError(f"service answered {response.status_code}: {response.text[:300]}")
 
 
-def run(headers: dict[str, str], body: bytes, args: argparse.Namespace) -> dict[str, Any]:
-    """Alternate load between both servers for `args.rounds` rounds; summarise each."""
-    servers = {kind: start_server(kind) for kind in ("bare", "service")}
-    rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in servers}
+Leg = tuple[str, str, list[Post]]  # (name, server kind, deliveries); one server per leg
+
+
+def profile_path(prefix: str | None, leg: str) -> str | None:
+    """Return where the cProfile stats of `leg`'s server go (None: no profiling)."""
+    return None if prefix is None else f"{prefix}-{leg}.prof"
+
+
+def print_profile(path: str, top: int = 25) -> None:
+    """Print the `top` entries of a server's profile by own CPU time."""
+    import pstats
+
+    print(f"--- {path}: top {top} by own CPU time")
+    pstats.Stats(path, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(top)
+
+
+def run(legs: list[Leg], args: argparse.Namespace, api: Any) -> dict[str, Any]:
+    """Load each leg in turn for `args.rounds` rounds (interleaved); summarise each leg.
+
+    Besides the server's CPU per request, the API peer's (`api`, the sandbox) is measured.
+    """
+    servers = {
+        name: start_server(kind, profile_path(args.profile, name) if kind == "service" else None)
+        for name, kind, _ in legs
+    }
+    rounds: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in legs}
     try:
-        check_answer(servers["service"][1], headers, body)
+        for name, kind, requests in legs:
+            if kind == "service":
+                check_answer(servers[name][1], *requests[0])
         for n in range(args.rounds):
-            for kind, (process, port) in servers.items():
+            for name, _, requests in legs:
+                process, port = servers[name]
                 url = f"http://127.0.0.1:{port}/hooks"
-                cpu_before = cpu_seconds(process.pid)
-                result = load_once(url, headers, body, args)
-                cpu_after = cpu_seconds(process.pid)
-                if cpu_before is not None and cpu_after is not None:
+                before = cpu_seconds(process.pid), cpu_seconds(api.pid)
+                result = load_once(url, requests, args)
+                after = cpu_seconds(process.pid), cpu_seconds(api.pid)
+                if None not in before and None not in after:
                     served = len(result["latencies"]) + result["failures"] + WARM_UP
-                    result["cpu_ms"] = 1000 * (cpu_after - cpu_before) / served
-                rounds[kind].append(result)
-            ratio = rounds["service"][-1]["rps"] / rounds["bare"][-1]["rps"]
-            print(
-                f"  round {n + 1}: bare {rounds['bare'][-1]['rps']:.1f} req/s, service "
-                f"{rounds['service'][-1]['rps']:.1f} req/s, ratio {ratio:.2f}"
-            )
+                    result["cpu_ms"] = 1000 * (after[0] - before[0]) / served
+                    result["api_cpu_ms"] = 1000 * (after[1] - before[1]) / served
+                rounds[name].append(result)
+            figures = ", ".join(f"{name} {r[-1]['rps']:.1f}" for name, r in rounds.items())
+            print(f"  round {n + 1}: {figures} req/s")
     finally:
         for process, _ in servers.values():
             process.terminate()
             process.join()
-    return {kind: summary(r) for kind, r in rounds.items()}
+    return {name: summary(r) for name, r in rounds.items()}
 
 
 def main() -> int:
-    """Run the benchmark and print req/s, p50/p99 and the service/bare ratio."""
+    """Run the benchmark and print req/s, p50/p99, server CPU and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one load slice")
     parser.add_argument("--rounds", type=int, default=5, help="alternating slices per server")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--annotations", type=int, default=64, help="annotations the deliveries take turns on"
+    )
     parser.add_argument("--scenario", choices=["steady", "apply"], default="steady")
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="run each service leg under cProfile (CPU time); stats go to PREFIX-<leg>.prof",
+    )
     args = parser.parse_args()
     api, api_port = start_server("api")
     try:
-        peer = prepare_sandbox(api_port)
-        headers, body = build_delivery(api_port=api_port, scenario=args.scenario, peer=peer)
+        peer = prepare_sandbox(api_port, args.annotations)
+        steady = build_deliveries(api_port=api_port, scenario="steady", peer=peer)
+        legs: list[Leg] = [("bare", "bare", steady), ("service", "service", steady)]
+        if args.scenario == "apply":
+            apply = build_deliveries(api_port=api_port, scenario="apply", peer=peer)
+            legs = [("bare", "bare", apply), ("apply", "service", apply), legs[1]]
         print(
-            f"payload: {len(body) / 1024:.0f} KiB, 100 line items, scenario={args.scenario}, "
-            f"{args.concurrency} connections, {args.rounds} x {args.seconds:.0f} s per server"
+            f"payload: {len(steady[0][1]) / 1024:.0f} KiB, 100 line items, "
+            f"{args.annotations} annotations, scenario={args.scenario}, "
+            f"{args.concurrency} connections, "
+            f"{args.rounds} x {args.seconds:.0f} s per leg, load average {os.getloadavg()[0]:.2f}"
         )
-        results = run(headers, body, args)
+        results = run(legs, args, api)
     finally:
         api.terminate()
         api.join()
-    for kind, r in results.items():
-        cpu = f"   server CPU {r['cpu_ms']:.2f} ms/req" if r["cpu_ms"] is not None else ""
+    for name, r in results.items():
+        cpu = ""
+        if r["cpu_ms"] is not None:
+            cpu = f"   server CPU {r['cpu_ms']:.2f} ms/req (API peer {r['api_cpu_ms']:.2f})"
         print(
-            f"{kind:8} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   "
+            f"{name:8} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   "
             f"p99 {r['p99_ms']:7.2f} ms{cpu}   ({r['requests']} ok, {r['failures']} failed)"
         )
-    ratio = results["service"]["rps"] / results["bare"]["rps"]
+    measured = "apply" if args.scenario == "apply" else "service"
+    ratio = results[measured]["rps"] / results["bare"]["rps"]
     print(f"ratio    {ratio:.2f}x the bare endpoint's req/s (median rounds; goal >= 0.60)")
-    if results["service"]["cpu_ms"] and results["bare"]["cpu_ms"]:
-        cpu_ratio = results["bare"]["cpu_ms"] / results["service"]["cpu_ms"]
-        print(f"         {cpu_ratio:.2f}x by server CPU per request (insensitive to machine noise)")
-    return 0 if results["service"]["failures"] == 0 else 1
+    cpu = {name: r["cpu_ms"] for name, r in results.items()}
+    if None not in cpu.values():
+        print(f"         {cpu['bare'] / cpu[measured]:.2f}x by server CPU per request")
+        if args.scenario == "apply":
+            extra = cpu["apply"] - cpu["service"]
+            print(
+                f"         +{extra:.2f} ms server CPU per delivery for its one API call "
+                f"({cpu['apply']:.2f} vs {cpu['service']:.2f} ms with no call; goal <= +2.00)"
+            )
+    for name, kind, _ in legs:
+        path = profile_path(args.profile, name)
+        if kind == "service" and path is not None:
+            print_profile(path)
+    return 0 if all(r["failures"] == 0 for r in results.values()) else 1
 
 
 if __name__ == "__main__":

@@ -31,16 +31,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from webhook import (  # bench/ is not a package: its scripts import each other by path
-    SECRET,
     Post,
     build_deliveries,
     prepare_sandbox,
+    service_settings,
     start_server,
 )
 
+CALLS = {"apply": 1, "steady": 0}  # labels/apply calls each delivery of a leg makes
 
-async def _leg(target: Any, posts: list[Post], count: int, concurrency: int) -> None:
-    """Deliver `count` posts, `concurrency` at a time; fail on any answer but 200."""
+
+async def _leg(target: Any, posts: list[Post], count: int, concurrency: int, calls: int) -> None:
+    """Deliver `count` posts, `concurrency` at a time; fail unless each answer is a 200 and
+    each delivery made `calls` `labels/apply` calls.
+    """
     queue = iter(range(count))
 
     async def worker() -> None:
@@ -49,6 +53,9 @@ async def _leg(target: Any, posts: list[Post], count: int, concurrency: int) -> 
             observed = await target.send([(k.lower(), v) for k, v in headers.items()], body)
             if observed.status != 200:
                 raise RuntimeError(f"service answered {observed.status}: {observed.answer}")
+            made = sum(call["call"] == "apply_labels" for call in observed.calls or ())
+            if made != calls:
+                raise RuntimeError(f"a delivery made {made} labels/apply calls, not {calls}")
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
@@ -57,32 +64,26 @@ async def measure(api_port: int, args: argparse.Namespace) -> dict[str, Any]:
     """Run both legs in-process for `args.rounds` rounds; return CPU ms and profiles."""
     from replay.targets import in_process
     from service.logging import configure_logging
-    from service.settings import Settings
 
     peer = prepare_sandbox(api_port, args.annotations)
     legs = {
         "apply": build_deliveries(api_port=api_port, scenario="apply", peer=peer),
         "steady": build_deliveries(api_port=api_port, scenario="steady", peer=peer),
     }
-    settings = Settings(
-        webhook_secret=SECRET,
-        allowed_base_urls=("http://127.0.0.1:*",),
-        requests_per_second=None,
-        log_format="json",
-    )
-    configure_logging(level=settings.log_level, fmt="json")
+    settings = service_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
     cpu: dict[str, list[float]] = {name: [] for name in legs}
     profiles = {name: cProfile.Profile(time.process_time) for name in legs}
     async with in_process(settings) as target:
-        for posts in legs.values():  # warm-up: connections, label cache, imports
-            await _leg(target, posts, 20, args.concurrency)
+        for name, posts in legs.items():  # warm-up: connections, label cache, imports
+            await _leg(target, posts, 20, args.concurrency, CALLS[name])
         for _ in range(args.rounds):
             for name, posts in legs.items():
                 profile = profiles[name] if args.profile else None
                 started = time.process_time()
                 if profile is not None:
                     profile.enable()
-                await _leg(target, posts, args.deliveries, args.concurrency)
+                await _leg(target, posts, args.deliveries, args.concurrency, CALLS[name])
                 if profile is not None:
                     profile.disable()
                 cpu[name].append(1000 * (time.process_time() - started) / args.deliveries)

@@ -166,13 +166,11 @@ def bare_app() -> Any:
     return Starlette(routes=[Route("/hooks", hooks, methods=["POST"])])
 
 
-def service_app() -> Any:
-    """Return this service, configured for loopback and logging JSON as in production."""
-    from service.app import create_app
-    from service.logging import configure_logging
+def service_settings() -> Any:
+    """Return the service's settings here: loopback API, JSON logs as in production."""
     from service.settings import Settings
 
-    settings = Settings(
+    return Settings(
         webhook_secret=SECRET,
         allowed_base_urls=("http://127.0.0.1:*",),
         requests_per_second=None,  # the sandbox runs without Rossum's rate limit here
@@ -181,6 +179,14 @@ def service_app() -> Any:
         timestamp_window_s=None,
         duplicate_window_s=None,
     )
+
+
+def service_app() -> Any:
+    """Return this service as configured by `service_settings`, its logging set up."""
+    from service.app import create_app
+    from service.logging import configure_logging
+
+    settings = service_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     return create_app(settings)
 
@@ -308,14 +314,24 @@ def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def check_answer(port: int, headers: dict[str, str], body: bytes) -> None:
-    """Fail fast unless the service really did its work: 200, no error message in the answer."""
+def check_answer(port: int, api_port: int, post: Post, *, calls: bool) -> None:
+    """Fail fast unless the service really did its work: 200, no error message in the answer,
+    and a `labels/apply` reached the sandbox if and only if `calls` says one is due.
+    """
     import httpx
 
+    def label_events() -> int:
+        url = f"http://127.0.0.1:{api_port}/api/v1/sandbox/label-events"
+        return len(httpx.get(url).raise_for_status().json()["results"])
+
+    before = label_events()
+    headers, body = post
     response = httpx.post(f"http://127.0.0.1:{port}/hooks", content=body, headers=headers)
     errors = [m for m in response.json().get("messages", []) if m.get("type") == "error"]
     if response.status_code != 200 or errors:
         raise RuntimeError(f"service answered {response.status_code}: {response.text[:300]}")
+    if (label_events() > before) != calls:
+        raise RuntimeError(f"the delivery was expected to make {'one' if calls else 'no'} call")
 
 
 Leg = tuple[str, str, list[Post]]  # (name, server kind, deliveries); one server per leg
@@ -334,7 +350,7 @@ def print_profile(path: str, top: int = 25) -> None:
     pstats.Stats(path, stream=sys.stdout).strip_dirs().sort_stats("tottime").print_stats(top)
 
 
-def run(legs: list[Leg], args: argparse.Namespace, api: Any) -> dict[str, Any]:
+def run(legs: list[Leg], args: argparse.Namespace, api: Any, api_port: int) -> dict[str, Any]:
     """Load each leg in turn for `args.rounds` rounds (interleaved); summarise each leg.
 
     Besides the server's CPU per request, the API peer's (`api`, the sandbox) is measured.
@@ -347,7 +363,7 @@ def run(legs: list[Leg], args: argparse.Namespace, api: Any) -> dict[str, Any]:
     try:
         for name, kind, requests in legs:
             if kind == "service":
-                check_answer(servers[name][1], *requests[0])
+                check_answer(servers[name][1], api_port, requests[0], calls=name == "apply")
         for n in range(args.rounds):
             for name, _, requests in legs:
                 process, port = servers[name]
@@ -399,7 +415,7 @@ def main() -> int:
             f"{args.concurrency} connections, "
             f"{args.rounds} x {args.seconds:.0f} s per leg, load average {os.getloadavg()[0]:.2f}"
         )
-        results = run(legs, args, api)
+        results = run(legs, args, api, api_port)
     finally:
         api.terminate()
         api.join()

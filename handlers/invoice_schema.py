@@ -5,11 +5,11 @@ Section, multivalue, tuple and datapoint ids follow Rossum's stock "Tax invoice"
 `date_due`, `amount_total`, `currency` and `sender_name`, and the `line_items` table
 (multivalue) whose rows are `line_item` tuples with `item_amount_total` and friends.
 
-As in Rossum, a multivalue's `children` is a single node (the row template), not a list.
-One deliberate deviation: `currency` is a captured `string` (ISO 4217 code) rather than
-Rossum's lowercase enum, so that the `normalise` rule's upper-casing has something to do.
-The payload builders in `handlers.testing` and the sandbox's demo data both read this;
-treat it as read-only (`copy.deepcopy` it before changing anything).
+As in Rossum, a multivalue's `children` is a single node (the row template), not a list, and
+choices are `enum` datapoints with Rossum's option values: `currency` holds lower-case ISO 4217
+codes (`"eur"`, `"nok"`, ...) labelled in upper case, `document_type` Rossum's document types.
+The payload builders in `handlers.testing` and the rules (when a hook sideloads no schema)
+read this; treat it as read-only (`copy.deepcopy` it before changing anything).
 """
 
 from __future__ import annotations
@@ -71,6 +71,10 @@ def _table(schema_id: str, label: str, row_id: str, *cells: dict[str, Any]) -> d
 
 
 DOCUMENT_TYPES: Final = ("tax_invoice", "credit_note", "proforma", "debit_note", "order")
+CURRENCIES: Final = (
+    "eur", "usd", "gbp", "chf", "czk", "pln", "huf", "nok", "sek", "dkk", "ron", "bgn",
+    "jpy", "cny", "aud", "cad", "nzd", "inr", "sgd", "hkd", "zar", "try", "mxn", "brl",
+)  # fmt: skip
 
 INVOICE_SCHEMA: Final[list[dict[str, Any]]] = [
     _section(
@@ -107,7 +111,12 @@ INVOICE_SCHEMA: Final[list[dict[str, Any]]] = [
         _dp("amount_total", "Total amount", "number"),
         _dp("amount_due", "Amount due", "number"),
         _dp("amount_rounding", "Rounding", "number"),
-        _dp("currency", "Currency"),
+        _dp(
+            "currency",
+            "Currency",
+            "enum",
+            options=[{"value": code, "label": code.upper()} for code in CURRENCIES],
+        ),
         _table(
             "tax_details",
             "Tax details",

@@ -101,7 +101,7 @@ def _invoice(
     lines: tuple[tuple[str, str], ...] = (("Consulting", "1000.00"), ("Travel", "250.00")),
     due_in_days: int = 30,
     order_id: str = "PO-4711",
-    currency: str = "EUR",
+    currency: str = "eur",
 ) -> dict[str, Any]:
     return {
         "queue": DEMO_QUEUE_ID,
@@ -162,11 +162,11 @@ def demo_invoices(today: date) -> list[DemoInvoice]:
         ),
         DemoInvoice(
             "normalise",
-            "document_id has surrounding spaces and currency is lowercase 'eur'",
+            "document_id has surrounding spaces and currency is 'EUR ', not the option 'eur'",
             frozenset(),
             (),
             True,
-            _invoice(today, "  INV-1005 ", currency="eur"),
+            _invoice(today, "  INV-1005 ", currency="EUR "),
         ),
         DemoInvoice(
             "clean",

@@ -40,7 +40,7 @@ CLEAN_INVOICE: Mapping[str, Any] = {
         "date_issue": "2024-04-28",
         "date_due": "2024-05-28",
         "amount_total": "1250.00",
-        "currency": "EUR",
+        "currency": "eur",
         "sender_name": "Acme Supplies Ltd.",
     },
     "line_items": [

@@ -112,4 +112,4 @@ async def test_normalising_operations_reach_the_sandbox_content(faulty_stack: St
     tree = ContentTree(content["content"])
     assert tree.value("document_id") == "INV-1005"
     assert tree.datapoint("document_id")["content"]["value"] == "INV-1005"
-    assert tree.datapoint("currency")["content"]["value"] == "EUR"
+    assert tree.datapoint("currency")["content"]["value"] == "eur"

@@ -26,3 +26,16 @@ def test_schema_shape_follows_rossum() -> None:
     assert line_items["children"]["category"] == "tuple"
     assert line_items["children"]["id"] == "line_item"
     assert section_of()["line_items"] == "line_items_section"
+
+
+def test_choices_are_enums_with_rossums_option_values() -> None:
+    """`currency` and `document_type` are enums; currency options are lower-case ISO codes."""
+    nodes = {n["id"]: n for n in iter_nodes()}
+    currency = nodes["currency"]
+    assert currency["type"] == "enum"
+    values = [o["value"] for o in currency["options"]]
+    assert "eur" in values and "nok" in values
+    assert all(v == v.lower() and len(v) == 3 for v in values)
+    assert all(o["label"] == o["value"].upper() for o in currency["options"])
+    assert nodes["document_type"]["type"] == "enum"
+    assert "tax_invoice" in [o["value"] for o in nodes["document_type"]["options"]]

@@ -40,7 +40,7 @@ async def test_slow_api_on_content_event_answers_200_with_error_message(
     """A content event whose API work overruns the deadline still gets its answer, plus an error."""
     release = _hang(rossum)
     headers, body = signed(
-        content_event("updated", values={**EXPENSIVE, "currency": "eur"}), SECRET
+        content_event("updated", values={**EXPENSIVE, "currency": "EUR"}), SECRET
     )
     async with service(delivery_deadline_s=0.05) as client:
         response = await client.post("/hooks", content=body, headers=headers)

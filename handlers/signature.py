@@ -59,7 +59,9 @@ def verify(headers: Mapping[str, str], body: bytes, secrets: Sequence[str]) -> A
         if value is None:
             continue
         prefix, sep, received = value.strip().partition("=")
-        if not sep or prefix.lower() != algorithm or not received:
+        # Header values arrive as latin-1 text: any byte can be there. Only ASCII hex can
+        # match, and `compare_digest` refuses non-ASCII str, so refuse it as malformed here.
+        if not sep or prefix.lower() != algorithm or not received or not received.isascii():
             raise InvalidSignature(
                 f"malformed {_HEADERS[algorithm]} header; expected '{algorithm}=<hex>'"
             )

@@ -23,6 +23,7 @@ from service.allowlist import Allowlist
 from service.delivery import DeliveryMiddleware
 from service.errors import EXCEPTION_HANDLERS, error_response
 from service.executor import Executor
+from service.intake import BodyDeadline
 from service.logging import configure_logging
 from service.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from service.metrics import Metrics
@@ -162,6 +163,12 @@ def create_app(
                 state.ready = False
                 if recorder is not None:
                     await asyncio.to_thread(recorder.close)
+                    log.info(
+                        "recording.closed",
+                        written=recorder.written,
+                        failed=recorder.failed,
+                        dropped=recorder.dropped,
+                    )
                 await shared.aclose()
                 log.info("service.stopped")
 
@@ -172,7 +179,10 @@ def create_app(
             Route("/readyz", readyz, methods=["GET"]),
             *([Route("/metrics", metrics_endpoint, methods=["GET"])] if settings.metrics else []),
         ],
-        middleware=[Middleware(DeliveryMiddleware, path="/hooks", dry_run=settings.dry_run)],
+        middleware=[
+            Middleware(BodyDeadline, timeout_s=settings.body_timeout_s),
+            Middleware(DeliveryMiddleware, path="/hooks", dry_run=settings.dry_run),
+        ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=lifespan,
     )

@@ -4,10 +4,17 @@ ServiceError (status, code, detail)
 ├── UnsupportedMediaType  415  the body is declared as something other than JSON
 ├── PayloadTooLarge       413  the body exceeds `MAX_BODY_BYTES`
 ├── TimestampOutOfWindow  400  the delivery's `timestamp` is outside `TIMESTAMP_WINDOW_S`
+├── BodyTimeout           408  the body did not arrive within `BODY_TIMEOUT_S`
+├── ClientDisconnected    499  the client closed the connection before its body was read
 └── MissingCredentials    400  API work is needed but there is no token and no own credentials
 
-`handlers.errors.HookError` (bad signature, bad payload) and Starlette's `HTTPException`
-(unknown path, wrong method) are answered the same way: `{"detail": str, "code": str}`.
+`handlers.errors.HookError` (bad signature 401, bad payload 422, invalid JSON 400) and
+Starlette's `HTTPException` (unknown path, wrong method) are answered the same way:
+`{"detail": str, "code": str}`. Starlette's `ClientDisconnect` (raised while reading the body of
+a request whose client went away) becomes `ClientDisconnected`: logged as what it is, at
+warning level on the canonical line, never as a bug. Refusals below the application (request
+head too large or malformed, head timeout, connection limit) are answered in the same shape by
+`service.protocol`.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 
 import structlog
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from handlers.errors import BadPayload, HookError, InvalidSignature
@@ -48,6 +55,23 @@ class PayloadTooLarge(ServiceError):
 
     status = 413
     code = "payload_too_large"
+
+
+class BodyTimeout(ServiceError):
+    """The request body did not arrive in time (a slow or stalled client)."""
+
+    status = 408
+    code = "body_timeout"
+
+
+class ClientDisconnected(ServiceError):
+    """The client went away before sending the whole body; nobody reads the answer.
+
+    499 is the status proxies (nginx) log for this; it is what the canonical line shows.
+    """
+
+    status = 499
+    code = "client_disconnected"
 
 
 class TimestampOutOfWindow(ServiceError):
@@ -93,6 +117,14 @@ def _hook_error(request: Request, exc: Exception) -> Response:
     return error_response(status=status, code=exc.code, detail=exc.detail)
 
 
+def _client_disconnect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ClientDisconnect)
+    log.info("webhook.client_disconnected", path=request.url.path)
+    return _service_error(
+        request, ClientDisconnected("the client closed the connection before sending the body")
+    )
+
+
 def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
@@ -112,5 +144,6 @@ EXCEPTION_HANDLERS: Mapping[Any, Any] = {
     ServiceError: _service_error,
     HookError: _hook_error,
     HTTPException: _http_error,
+    ClientDisconnect: _client_disconnect,
     Exception: _unexpected,
 }

@@ -1,13 +1,17 @@
-"""Request intake: the checks made on a delivery before any rule runs."""
+"""Request intake: the checks made on a delivery before any rule runs, and the deadline on
+reading a request's body.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.events import HookEvent
-from service.errors import PayloadTooLarge, TimestampOutOfWindow, UnsupportedMediaType
+from service.errors import BodyTimeout, PayloadTooLarge, TimestampOutOfWindow, UnsupportedMediaType
 
 
 def check_content_type(request: Request) -> None:
@@ -57,3 +61,54 @@ def check_timestamp(event: HookEvent, *, window_s: float | None, now: datetime) 
             f"the service's clock; accepted within {window_s:g} s either side "
             "(ROSSUM_HOOKS_TIMESTAMP_WINDOW_S)"
         )
+
+
+class BodyDeadline:
+    """ASGI middleware bounding the time a request's body may take to arrive.
+
+    Every `receive` of a request waits at most until `timeout_s` after the request began;
+    past that it raises `BodyTimeout` (answered 408 JSON by the error table). An answer sent
+    before the whole body was received (a refusal that did not read it) carries
+    `Connection: close`, so a client cannot keep the connection by trickling the rest.
+    """
+
+    def __init__(self, app: ASGIApp, *, timeout_s: float) -> None:
+        self.app, self.timeout_s = app, timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        body_done = not _has_body(scope)
+
+        async def bounded_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout(
+                    f"request body not received within {self.timeout_s:g} s "
+                    "(ROSSUM_HOOKS_BODY_TIMEOUT_S)"
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def closing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and not body_done:
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"connection"]
+                message = {**message, "headers": [*headers, (b"connection", b"close")]}
+            await send(message)
+
+        await self.app(scope, bounded_receive, closing_send)
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False

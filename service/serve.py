@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept unsigned deliveries when no secret is set (local use only)",
     )
+    limits = parser.add_argument_group(
+        "connection limits (override ROSSUM_HOOKS_HEADER_TIMEOUT_S, _BODY_TIMEOUT_S, "
+        "_MAX_CONNECTIONS)"
+    )
+    limits.add_argument("--header-timeout", type=float, metavar="S", help="request head (10)")
+    limits.add_argument("--body-timeout", type=float, metavar="S", help="request body (15)")
+    limits.add_argument("--max-connections", type=int, metavar="N", help="open at once (200)")
     parser.add_argument(
         "--forwarded-allow-ips",
         default="127.0.0.1",
@@ -52,6 +59,17 @@ def _apply_overrides(args: argparse.Namespace) -> None:
         os.environ["ROSSUM_HOOKS_LOG_LEVEL"] = args.log_level
     if args.allow_unsigned:
         os.environ["ROSSUM_HOOKS_ALLOW_UNSIGNED"] = "true"
+    for flag, variable in _LIMIT_FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            os.environ[f"ROSSUM_HOOKS_{variable}"] = str(value)
+
+
+_LIMIT_FLAGS = {
+    "header_timeout": "HEADER_TIMEOUT_S",
+    "body_timeout": "BODY_TIMEOUT_S",
+    "max_connections": "MAX_CONNECTIONS",
+}
 
 
 def load_settings() -> Settings:
@@ -82,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
     """Check the configuration, then serve until interrupted; return the exit status."""
     import uvicorn
 
+    from service.protocol import HookProtocol
+
     _apply_overrides(args)
     try:
         settings = load_settings()
@@ -101,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
         server_header=False,
+        # Bounded heads, JSON refusals and the connection limit: see service/protocol.py.
+        http=HookProtocol,
         timeout_graceful_shutdown=int(settings.delivery_deadline_s) + 5,
     )
     return 0

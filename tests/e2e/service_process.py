@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,11 +22,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_service(env: Mapping[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Start the service with `env` added to the environment; yield its URL and process."""
+def running_service(
+    env: Mapping[str, str], args: Sequence[str] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Start the service with `env` added to the environment (and `args` on its command
+    line); yield its URL and process."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *args],
         env={**os.environ, "ROSSUM_HOOKS_LOG_FORMAT": "json", **env},
         stderr=subprocess.PIPE,
     )

@@ -14,6 +14,7 @@ import contextlib
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +176,8 @@ async def test_every_refusal_the_readme_lists_has_its_documented_status(
     service: ServiceFactory,
 ) -> None:
     """The README's list of refusals and statuses is what the service answers."""
-    good = content_event()
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    good = {**content_event(), "timestamp": now}
     cases: dict[str, Callable[[], tuple[Any, Any]]] = {
         "invalid_signature": lambda: signed(good, "not-the-secret"),
         "invalid_json": lambda: signed(b"{not json", SECRET),
@@ -186,7 +188,7 @@ async def test_every_refusal_the_readme_lists_has_its_documented_status(
     }
     documented = _readme_refusals()
     assert {"invalid_signature", "bad_payload", "payload_too_large"} <= set(documented)
-    async with service(max_body_bytes=50_000) as client:
+    async with service(max_body_bytes=50_000, timestamp_window_s=600.0) as client:
         for code, status in documented.items():
             if code in cases:
                 headers, body = cases[code]()

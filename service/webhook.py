@@ -3,13 +3,19 @@
 A straight line; every refusal is an exception that `service.errors` maps to a JSON answer.
 Work that needs the hook's token is done before answering, because Rossum invalidates the
 token once it has the answer. If that work cannot be done within the delivery deadline, or
-fails after the client's retries:
+fails after the client's retries (`deadline_exceeded`, `actions_failed`):
 
-- content events (interactive or not) answer 200 with the rules' messages and operations plus
-  a document-level `error` message saying the actions did not complete (Rossum applies the
-  operations; the user sees why labels did not change; `export` goes to `failed_export`);
-- every other event answers 503 `{"detail", "code"}`, so Rossum retries non-interactive
-  events (all actions are idempotent).
+- interactive events (content `started`, `updated`/`user_update`, `confirm`; a manual
+  invocation), which Rossum never retries, answer 200 with the rules' messages and operations
+  plus a document-level `error` message saying the actions did not complete (Rossum applies
+  the operations; the user sees why labels did not change);
+- every other event, `initialize` and `export` included, answers 503 `{"detail", "code"}`,
+  so Rossum retries it (all actions are idempotent; a retry finishes what this one did not).
+
+A content event whose decision needs the API while no token or credentials exist answers 200
+with an error message (`missing_credentials`); any other event gets 400 `missing_credentials`.
+A payload naming a host outside the allowlist makes no API call and is answered like a failure
+that is not retried: 200 with an error message (`base_url_not_allowed`).
 """
 
 from __future__ import annotations

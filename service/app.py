@@ -20,6 +20,7 @@ from starlette.routing import Route
 from client import AsyncRossumAPIClient, RateLimiter, Token, UserCredentials
 from handlers.routing import Router
 from service.allowlist import Allowlist
+from service.async_jobs import RESULTS_PATH, AsyncJobs
 from service.delivery import DeliveryMiddleware
 from service.errors import EXCEPTION_HANDLERS, error_response
 from service.executor import Executor
@@ -31,6 +32,7 @@ from service.recording import Recorder
 from service.settings import Settings
 from service.shared import SHARED_LOSSES, cross_delivery_state
 from service.state import ServiceState
+from service.stores import DeliveryLedger
 from service.webhook import receive_hook
 
 log = structlog.get_logger()
@@ -100,6 +102,32 @@ async def readyz(request: Request) -> Response:
     return JSONResponse(answer)
 
 
+def _async_jobs(settings: Settings, ledger: DeliveryLedger) -> AsyncJobs | None:
+    if not settings.async_events:
+        return None
+    if not settings.has_own_credentials():
+        log.warning(
+            "service.async_without_credentials",
+            detail="background work uses the payload token: set the hooks' token_lifetime_s",
+        )
+    return AsyncJobs(
+        events=settings.async_events,
+        ledger=ledger,
+        deadline_s=settings.async_deadline_s,
+        result_ttl_s=settings.async_result_ttl_s,
+        max_jobs=settings.async_max_jobs,
+        public_url=settings.public_url,
+    )
+
+
+async def async_result(request: Request) -> Response:
+    """Serve an asynchronous delivery's result to Rossum's polls (404 when not enabled)."""
+    state: ServiceState = request.state.service
+    if state.async_jobs is None:
+        return error_response(status=404, code="not_found", detail="no such result")
+    return await state.async_jobs.result(request)
+
+
 async def metrics_endpoint(request: Request) -> Response:
     """Serve the process's metrics in the Prometheus text format."""
     metrics: Metrics = request.state.metrics
@@ -148,6 +176,7 @@ def create_app(
                 locks=shared.locks,
                 shared=shared.store,
                 ledger=shared.ledger,
+                async_jobs=_async_jobs(settings, shared.ledger),
             )
             if recorder is not None:
                 recorder.start()
@@ -161,6 +190,8 @@ def create_app(
                 yield {"service": state, "recorder": recorder, "metrics": metrics}
             finally:
                 state.ready = False
+                if state.async_jobs is not None:
+                    await state.async_jobs.aclose()
                 if recorder is not None:
                     await asyncio.to_thread(recorder.close)
                     log.info(
@@ -175,6 +206,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/hooks", receive_hook, methods=["POST"]),
+            Route(f"{RESULTS_PATH}/{{job_id}}", async_result, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             *([Route("/metrics", metrics_endpoint, methods=["GET"])] if settings.metrics else []),

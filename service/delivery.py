@@ -122,7 +122,7 @@ class DeliveryMiddleware:
             delivery.outcome = scope.get(OUTCOME_KEY, delivery.outcome)
             seconds = time.perf_counter() - delivery.started
             duration_ms = round(seconds * 1000, 2)
-            self._log(delivery, status=sent["status"], duration_ms=duration_ms)
+            log_handled(delivery, status=sent["status"], duration_ms=duration_ms)
             if counters is not None:
                 counters.delivery(
                     event=delivery.event,
@@ -135,32 +135,35 @@ class DeliveryMiddleware:
                 await recorder.put(_entry(scope, delivery, sent, duration_ms))
             structlog.contextvars.clear_contextvars()
 
-    @staticmethod
-    def _log(delivery: Delivery, *, status: int, duration_ms: float) -> None:
-        quiet = delivery.outcome in {"ok", "duplicate"}
-        level = log.info if status < 400 and quiet else log.warning
-        level(
-            "webhook.handled",
-            request_id=delivery.request_id,
-            hook_event=delivery.event,
-            action=delivery.action,
-            annotation_id=delivery.annotation_id,
-            hook_id=delivery.hook_id,
-            api_host=delivery.api_host,
-            rules_fired=list(delivery.rules_fired),
-            labels_added=list(delivery.labels_added),
-            labels_removed=list(delivery.labels_removed),
-            operations=delivery.operations,
-            messages=delivery.messages,
-            outcome=delivery.outcome,
-            stale=delivery.stale,
-            status=status,
-            duration_ms=duration_ms,
-            api_calls=delivery.api_calls,
-            api_wait_ms=round(delivery.api_wait_s * 1000, 1),
-            dry_run=delivery.dry_run,
-            **({"calls": delivery.calls} if delivery.dry_run else {}),
-        )
+
+def log_handled(
+    delivery: Delivery, *, status: int, duration_ms: float, line: str = "webhook.handled"
+) -> None:
+    """Emit the canonical log line of a delivery (`line`: which one, e.g. the async result)."""
+    quiet = delivery.outcome in {"ok", "duplicate", "accepted"}
+    level = log.info if status < 400 and quiet else log.warning
+    level(
+        line,
+        request_id=delivery.request_id,
+        hook_event=delivery.event,
+        action=delivery.action,
+        annotation_id=delivery.annotation_id,
+        hook_id=delivery.hook_id,
+        api_host=delivery.api_host,
+        rules_fired=list(delivery.rules_fired),
+        labels_added=list(delivery.labels_added),
+        labels_removed=list(delivery.labels_removed),
+        operations=delivery.operations,
+        messages=delivery.messages,
+        outcome=delivery.outcome,
+        stale=delivery.stale,
+        status=status,
+        duration_ms=duration_ms,
+        api_calls=delivery.api_calls,
+        api_wait_ms=round(delivery.api_wait_s * 1000, 1),
+        dry_run=delivery.dry_run,
+        **({"calls": delivery.calls} if delivery.dry_run else {}),
+    )
 
 
 def _frames(exc: BaseException) -> list[str]:

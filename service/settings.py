@@ -20,6 +20,27 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_ALLOWED_BASE_URLS = ("https://*.rossum.app", "https://*.rossum.ai")
 
 
+# Events whose hooks Rossum calls non-interactively: only these may be answered with 202.
+ASYNC_CAPABLE = frozenset(
+    {
+        "annotation_status",
+        "annotation_status.changed",
+        "annotation_content.initialize",
+        "annotation_content.export",
+        "upload",
+        "upload.created",
+        "email",
+        "email.received",
+        "invocation.scheduled",
+    }
+)
+
+
+def unsupported_async_events(names: tuple[str, ...]) -> list[str]:
+    """Return the names that cannot be answered asynchronously (interactive or unknown)."""
+    return [name for name in names if name not in ASYNC_CAPABLE]
+
+
 class ConfigError(ValueError):
     """The settings cannot run a safe service (e.g. no webhook secret and no opt-out)."""
 
@@ -93,10 +114,16 @@ class Settings(BaseSettings):
     metrics: bool = True
     # A URL may carry a password: SecretStr keeps it out of every log line.
     redis_url: SecretStr | None = None
+    # Asynchronous mode (`service.async_jobs`): these non-interactive events get 202 + Location.
+    async_events: Annotated[tuple[str, ...], NoDecode] = ()
+    async_deadline_s: float = Field(default=240.0, gt=0, le=3600)
+    async_result_ttl_s: float = Field(default=900.0, gt=0)
+    async_max_jobs: int = Field(default=100, ge=1)
+    public_url: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
 
-    _split = field_validator("allowed_base_urls", mode="before")(_split_commas)
+    _split = field_validator("allowed_base_urls", "async_events", mode="before")(_split_commas)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -131,6 +158,12 @@ class Settings(BaseSettings):
                 "no webhook secret configured: set ROSSUM_HOOKS_WEBHOOK_SECRET (comma-separated "
                 "or a JSON list for rotation) or ROSSUM_HOOKS_WEBHOOK_SECRET_FILE, "
                 "or ROSSUM_HOOKS_ALLOW_UNSIGNED=true for local use only"
+            )
+        if unsupported := unsupported_async_events(self.async_events):
+            raise ConfigError(
+                f"ROSSUM_HOOKS_ASYNC_EVENTS: {', '.join(unsupported)} cannot be answered "
+                "asynchronously (Rossum polls only non-interactive events); allowed: "
+                + ", ".join(sorted(ASYNC_CAPABLE))
             )
         if bool(self.api_username) != (self.api_password is not None):
             raise ConfigError("set both ROSSUM_HOOKS_API_USERNAME and ROSSUM_HOOKS_API_PASSWORD")

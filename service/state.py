@@ -9,6 +9,7 @@ from client import AsyncRossumAPIClient, Token
 from handlers.events import HookEvent
 from handlers.routing import Router
 from service.allowlist import Allowlist, BaseUrlNotAllowed
+from service.async_jobs import AsyncJobs
 from service.errors import MissingCredentials
 from service.executor import Executor
 from service.locks import KeyedLocks
@@ -48,6 +49,7 @@ class ServiceState:
     locks: AnnotationLocks = field(default_factory=KeyedLocks)
     shared: SharedStore | None = None
     ledger: DeliveryLedger = field(default_factory=MemoryDeliveryLedger)
+    async_jobs: AsyncJobs | None = None
     ready: bool = True
 
     def api_target(self, event: HookEvent) -> ApiTarget:

@@ -79,15 +79,31 @@ async def receive_hook(request: Request) -> Response:
     )
     delivery.hook_id = hook_id_of(event.hook)
     check_timestamp(event, window_s=state.settings.timestamp_window_s, now=datetime.now(UTC))
-    return await answer_once(state, event, delivery, functools.partial(_handle, state, event))
+    handle = functools.partial(_handle, state, event, request)
+    return await answer_once(state, event, delivery, handle)
 
 
-async def _handle(state: ServiceState, event: HookEvent, delivery: Delivery) -> Response:
+async def _handle(
+    state: ServiceState, event: HookEvent, request: Request, delivery: Delivery
+) -> Response:
+    jobs = state.async_jobs
+    if jobs is not None and jobs.wants(event):
+        # Answer 202 now; the rules and their API calls run in the background (service.async_jobs).
+        work = functools.partial(_decide, state, event, deadline_s=state.settings.async_deadline_s)
+        return await jobs.accept(request, event, delivery, work)
+    return await _decide(state, event, delivery, deadline_s=state.settings.delivery_deadline_s)
+
+
+async def _decide(
+    state: ServiceState, event: HookEvent, delivery: Delivery, *, deadline_s: float
+) -> Response:
     target = state.api_target(event)
     delivery.api_host = state.api_host(target.root)
     decision = state.router.dispatch(event)
     _note_decision(delivery, decision)
-    failure = await _carry_out(state, event, decision, target=target, delivery=delivery)
+    failure = await _carry_out(
+        state, event, decision, target=target, delivery=delivery, deadline_s=deadline_s
+    )
     return _answer(event, decision, failure=failure, delivery=delivery)
 
 
@@ -106,8 +122,9 @@ async def _carry_out(
     *,
     target: ApiTarget,
     delivery: Delivery,
+    deadline_s: float,
 ) -> str | None:
-    """Make the decision's API calls in time; return None or the failure's code."""
+    """Make the decision's API calls within `deadline_s`; return None or the failure's code."""
     if target.refused is not None:
         if not needs_api(event, decision):
             return None
@@ -118,7 +135,7 @@ async def _carry_out(
     api = functools.cache(functools.partial(state.api_for, event, target=target))
     elapsed = time.perf_counter() - delivery.started
     try:
-        async with asyncio.timeout(max(0.0, state.settings.delivery_deadline_s - elapsed)):
+        async with asyncio.timeout(max(0.0, deadline_s - elapsed)):
             async with state.locks.hold(event.annotation_url):
                 outcome = await state.executor.carry_out(
                     api, event, decision, journal=delivery.calls
@@ -129,7 +146,7 @@ async def _carry_out(
         log.warning("webhook.missing_credentials")
         return "missing_credentials"
     except TimeoutError:
-        log.warning("webhook.deadline_exceeded", deadline_s=state.settings.delivery_deadline_s)
+        log.warning("webhook.deadline_exceeded", deadline_s=deadline_s)
         return "deadline_exceeded"
     except RossumError as exc:
         log.warning("webhook.actions_failed", error_type=type(exc).__name__, error=str(exc))

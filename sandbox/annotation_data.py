@@ -28,7 +28,8 @@ def _annotation(request: Request) -> Record:
     return sandbox_of(request).store.get("annotations", request.path_params["annotation_id"])
 
 
-def _tree(sandbox: Sandbox, ann: Record, urls: Urls) -> list[dict[str, Any]]:
+def served_content(sandbox: Sandbox, ann: Record, urls: Urls) -> list[dict[str, Any]]:
+    """Return the annotation's content tree as the API serves it (with URLs)."""
     tree = sandbox.store.contents.get(ann["id"], [])
     return served(tree, annotation_url=urls.of("annotations", ann["id"]))
 
@@ -36,7 +37,7 @@ def _tree(sandbox: Sandbox, ann: Record, urls: Urls) -> list[dict[str, Any]]:
 async def get_content(request: Request) -> Response:
     """Return the annotation's content tree."""
     sandbox, urls = sandbox_of(request), urls_of(request)
-    return JSONResponse({"content": _tree(sandbox, _annotation(request), urls)})
+    return JSONResponse({"content": served_content(sandbox, _annotation(request), urls)})
 
 
 async def _change(request: Request, ann: Record, ops: Any) -> list[int]:
@@ -67,7 +68,7 @@ async def post_operations(request: Request) -> Response:
     if "operations" not in body:
         raise bad_request("operations: this field is required.")
     await _change(request, ann, body["operations"])
-    return JSONResponse({"content": _tree(sandbox_of(request), ann, urls_of(request))})
+    return JSONResponse({"content": served_content(sandbox_of(request), ann, urls_of(request))})
 
 
 def _datapoint(sandbox: Sandbox, ann: Record, node_id: int) -> Record:

@@ -1,10 +1,11 @@
 """Annotations: list, retrieve, partial update, and the workflow verbs with status checks.
 
-`GET /annotations` filters `id`, `status`, `queue`, `labels` (comma lists; `labels` matches
-annotations carrying any of the given label ids), ordering `id`/`created_at`/`modified_at`,
-page-number pagination. `PATCH /annotations/{id}` changes `status`, `metadata` (<= 4 kB) and
-`queue`; `labels` is read-only (use `POST /labels/apply`). Verbs answer 409 `conflict_status`
-when the annotation is not in a status that allows them.
+`GET /annotations` takes the filters, ordering keys and sideloads of
+`sandbox.annotation_query.ANNOTATIONS` (anything else is a 400), page-number pagination.
+`PATCH /annotations/{id}` changes `status`, `metadata` (<= 4 kB) and `queue`; `PUT` replaces
+them (`status`, `queue` and `document` required; `document` cannot change). `labels` is
+read-only (use `POST /labels/apply`). Verbs answer 409 `conflict_status` when the annotation is
+not in a status that allows them.
 """
 
 from __future__ import annotations
@@ -17,49 +18,51 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import serialize
+from sandbox.annotation_query import ANNOTATIONS
 from sandbox.errors import bad_request
-from sandbox.http import caller, id_filter, read_object, sandbox_of, text_filter, urls_of
+from sandbox.http import caller, read_object, sandbox_of, urls_of
+from sandbox.notes import add_note
 from sandbox.pagination import paginate_pages
+from sandbox.sideloads import sideloaded
+from sandbox.state import Sandbox
 from sandbox.store import Record
+from sandbox.urls import Urls
 from sandbox.workflow import STATUSES, require_editable, require_status
 
 METADATA_MAX_BYTES = 4096
-ORDERINGS = frozenset({"id", "-id", "created_at", "-created_at", "modified_at", "-modified_at"})
 
 
 def _annotation(request: Request) -> Record:
     return sandbox_of(request).store.get("annotations", request.path_params["annotation_id"])
 
 
-def _statuses(request: Request, name: str = "status") -> set[str] | None:
-    statuses = text_filter(request, name)
-    unknown = (statuses or set()) - set(STATUSES)
-    if unknown:
-        raise bad_request(f"{name}: unknown statuses {sorted(unknown)}; expected {list(STATUSES)}.")
-    return statuses
-
-
 async def list_annotations(request: Request) -> Response:
-    """List annotations matching the filters, one numbered page at a time."""
+    """List annotations matching the filters, ordered, one numbered page at a time."""
     sandbox, urls = sandbox_of(request), urls_of(request)
-    ids, queues, labels = (id_filter(request, n) for n in ("id", "queue", "labels"))
-    statuses = _statuses(request)
-    ordering = request.query_params.get("ordering") or "id"
-    if ordering not in ORDERINGS:
-        raise bad_request(f"ordering: expected one of {sorted(ORDERINGS)}, got {ordering!r}.")
-    items = [
-        a
-        for a in sandbox.store.values("annotations")
-        if (ids is None or a["id"] in ids)
-        and (statuses is None or a["status"] in statuses)
-        and (queues is None or a["queue"] in queues)
-        and (labels is None or labels & set(a["labels"]))
-    ]
-    field = ordering.lstrip("-")
-    items.sort(key=lambda a: (a.get(field) or "", a["id"]), reverse=ordering.startswith("-"))
-    page = paginate_pages(request, items, urls)
+    items = ANNOTATIONS.select(request, sandbox.store, sandbox.store.values("annotations"))
+    return JSONResponse(annotation_page(request, sandbox, items, urls))
+
+
+def annotation_page(
+    request: Request,
+    sandbox: Sandbox,
+    items: list[Record],
+    urls: Urls,
+    *,
+    max_size: int = 100,
+    page: int | None = None,
+) -> dict[str, Any]:
+    """Return one page of annotation records, serialised, with the requested sideloads."""
+    served = paginate_pages(request, items, urls, max_size=max_size, page=page)
+    return _with_sideloads(request, sandbox, served, urls)
+
+
+def _with_sideloads(
+    request: Request, sandbox: Sandbox, page: dict[str, Any], urls: Urls
+) -> dict[str, Any]:
+    page.update(sideloaded(request, sandbox, page["results"], urls))
     page["results"] = [serialize.annotation(sandbox.store, a, urls) for a in page["results"]]
-    return JSONResponse(page)
+    return page
 
 
 async def retrieve_annotation(request: Request) -> Response:
@@ -77,10 +80,13 @@ def _checked_metadata(value: Any) -> dict[str, Any]:
 
 
 async def patch_annotation(request: Request) -> Response:
-    """Change `status`, `metadata` or `queue`; a status change fires its hook event."""
+    """Change `status`, `metadata` or `queue` (PUT: all of them); a status change fires its
+    hook event."""
     sandbox, urls, who = sandbox_of(request), urls_of(request), caller(request)
     ann = _annotation(request)
-    body = await read_object(request, allow_empty=True)
+    body = await read_object(request, allow_empty=request.method == "PATCH")
+    if request.method == "PUT":
+        body = _full_update(sandbox, ann, body)
     if "labels" in body:
         raise bad_request("labels: read-only; use POST /labels/apply.")
     status = body.get("status")
@@ -95,6 +101,16 @@ async def patch_annotation(request: Request) -> Response:
     if status is not None and status != ann["status"]:
         sandbox.workflow.change_status(ann, status, urls=urls, who=who)
     return JSONResponse(serialize.annotation(sandbox.store, ann, urls))
+
+
+def _full_update(sandbox: Sandbox, ann: Record, body: dict[str, Any]) -> dict[str, Any]:
+    missing = [name for name in ("document", "queue", "status") if name not in body]
+    if missing:
+        raise bad_request(f"{', '.join(missing)}: this field is required.")
+    document = sandbox.store.ref("documents", body["document"], field="document")
+    if document != ann["document"]:
+        raise bad_request("document: the document of an annotation cannot be changed.")
+    return {"metadata": {}, **body}
 
 
 async def start(request: Request) -> Response:
@@ -131,13 +147,24 @@ async def cancel(request: Request) -> Response:
 
 def _simple_verb(verb: str, target: str, allowed: frozenset[str]) -> Any:
     async def endpoint(request: Request) -> Response:
-        await read_object(request, allow_empty=True)
-        sandbox, who, ann = sandbox_of(request), caller(request), _annotation(request)
+        body = await read_object(request, allow_empty=True)
+        sandbox, who, ann, urls = (
+            sandbox_of(request),
+            caller(request),
+            _annotation(request),
+            urls_of(request),
+        )
+        note = body.get("note_content", "") if verb == "reject" else ""
+        if not isinstance(note, str):
+            raise bad_request("note_content: expected a string.")
         require_status(ann, allowed, verb=verb)
         if ann["status"] == "reviewing":
             require_editable(ann, who)
         ann["started_by"] = None
-        sandbox.workflow.change_status(ann, target, urls=urls_of(request), who=who)
+        sandbox.workflow.change_status(ann, target, urls=urls, who=who)
+        if verb == "reject":  # API reference: `{"status", "note"}`, a note for the reason
+            record = add_note(sandbox, ann["id"], note, creator=who.user_id)
+            return JSONResponse({"status": target, "note": urls.of("notes", record["id"])})
         return Response(status_code=204)
 
     endpoint.__doc__ = f"Move the annotation to {target!r} ({verb})."
@@ -153,7 +180,7 @@ delete = _simple_verb("delete", "deleted", frozenset(STATUSES) - {"deleted", "pu
 routes = [
     Route("/annotations", list_annotations, methods=["GET"]),
     Route("/annotations/{annotation_id:int}", retrieve_annotation, methods=["GET"]),
-    Route("/annotations/{annotation_id:int}", patch_annotation, methods=["PATCH"]),
+    Route("/annotations/{annotation_id:int}", patch_annotation, methods=["PATCH", "PUT"]),
     Route("/annotations/{annotation_id:int}/start", start, methods=["POST"]),
     Route("/annotations/{annotation_id:int}/confirm", confirm, methods=["POST"]),
     Route("/annotations/{annotation_id:int}/cancel", cancel, methods=["POST"]),

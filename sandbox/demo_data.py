@@ -45,7 +45,18 @@ def _user(store: Store, email: str, password: str, role: str, first: str) -> Non
 
 def seed_base(store: Store) -> None:
     """Add organisation 1 and the demo and viewer users."""
-    store.add("organizations", {"name": "Demo Organization", "metadata": {}})
+    group = store.add(
+        "organization_groups", {"name": "Demo organization group", "deployment_location": "local"}
+    )
+    store.add(
+        "organizations",
+        {
+            "name": "Demo Organization",
+            "organization_group": group["id"],
+            "created_at": now_iso(),
+            "metadata": {},
+        },
+    )
     _user(store, DEMO_USER, DEMO_PASSWORD, "admin", "Demo")
     _user(store, VIEWER_USER, VIEWER_PASSWORD, "viewer", "Viewer")
 

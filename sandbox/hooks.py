@@ -20,35 +20,42 @@ from starlette.routing import Route
 from sandbox import serialize
 from sandbox.errors import bad_request
 from sandbox.hook_fields import validated_hook
-from sandbox.http import (
-    bool_filter,
-    caller,
-    id_filter,
-    read_object,
-    sandbox_of,
-    text_filter,
-    urls_of,
+from sandbox.http import caller, id_filter, read_object, sandbox_of, text_filter, urls_of
+from sandbox.listing import (
+    ListSpec,
+    boolean,
+    common,
+    exact,
+    field_value,
+    ids,
+    plain_orderings,
+    texts,
 )
 from sandbox.pagination import paginate_pages
-from sandbox.store import now_iso
+from sandbox.store import Record, Store, now_iso
+
+
+def _config_url(store: Store, hook: Record) -> Any:
+    return hook["config"].get("url")
+
+
+HOOKS = ListSpec(
+    "hooks",
+    {
+        **common("hooks", "name", "type", "extension_source"),
+        "queue": ids(field_value("queues")),
+        "active": boolean(field_value("active")),
+        "events": texts(field_value("events")),
+        "config_url": exact(_config_url),
+    },
+    {**plain_orderings("name", "type", "active"), "config_url": _config_url},
+)
 
 
 async def list_hooks(request: Request) -> Response:
-    """List hooks, filtered by `id`, `name`, `queue`, `active`, `events`, `config_url`."""
+    """List hooks with the filters and ordering keys of `HOOKS` (others are a 400)."""
     sandbox, urls = sandbox_of(request), urls_of(request)
-    ids, queues = id_filter(request, "id"), id_filter(request, "queue")
-    active, events = bool_filter(request, "active"), text_filter(request, "events")
-    name, config_url = request.query_params.get("name"), request.query_params.get("config_url")
-    items = [
-        h
-        for h in sandbox.store.values("hooks")
-        if (ids is None or h["id"] in ids)
-        and (queues is None or queues & set(h["queues"]))
-        and (active is None or h["active"] is active)
-        and (events is None or events & set(h["events"]))
-        and (name is None or h["name"] == name)
-        and (config_url is None or h["config"].get("url") == config_url)
-    ]
+    items = HOOKS.select(request, sandbox.store, sandbox.store.values("hooks"))
     page = paginate_pages(request, items, urls)
     page["results"] = [serialize.hook(sandbox.store, h, urls) for h in page["results"]]
     return JSONResponse(page)

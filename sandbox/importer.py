@@ -80,6 +80,8 @@ def import_document(store: Store, body: Mapping[str, Any], *, creator: int) -> R
             "original_file_name": file_name,
             "mime_type": "application/pdf",
             "arrived_at": now,
+            "created_at": now,
+            "creator": creator,
             "s3_name": uuid.uuid4().hex,
             "metadata": {},
         },
@@ -121,16 +123,29 @@ def _new_annotation(
     }
 
 
-def add_document(store: Store, *, file_name: str, mime_type: str, data: bytes) -> Record:
+def add_document(
+    store: Store,
+    *,
+    file_name: str,
+    mime_type: str,
+    data: bytes,
+    creator: int | None = None,
+    metadata: dict[str, Any] | None = None,
+    parent: int | None = None,
+) -> Record:
     """Store an uploaded (or attached) file as a document."""
+    now = now_iso()
     document = store.add(
         "documents",
         {
             "original_file_name": file_name,
             "mime_type": mime_type,
-            "arrived_at": now_iso(),
+            "arrived_at": now,
+            "created_at": now,
+            "creator": creator,
+            "parent": parent,
             "s3_name": uuid.uuid4().hex,
-            "metadata": {},
+            "metadata": metadata or {},
         },
     )
     store.files[document["id"]] = data

@@ -1,4 +1,5 @@
-"""`POST /auth/login` (JSON or form-encoded) and `POST /auth/logout`."""
+"""`POST /auth/login` (JSON or form-encoded), `POST /auth/logout` and `GET /auth/user` (the
+user the token belongs to)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox import serialize
 from sandbox.auth import MAX_TOKEN_LIFETIME_S
 from sandbox.errors import ApiError, bad_request
 from sandbox.http import caller, read_body, sandbox_of, urls_of
@@ -78,7 +80,15 @@ async def logout(request: Request) -> Response:
     return JSONResponse({"detail": "Successfully logged out."})
 
 
+async def current_user(request: Request) -> Response:
+    """Return the user object of the caller."""
+    sandbox = sandbox_of(request)
+    user = sandbox.store.get("users", caller(request).user_id)
+    return JSONResponse(serialize.user(sandbox.store, user, urls_of(request)))
+
+
 routes = [
+    Route("/auth/user", current_user, methods=["GET"]),
     Route("/auth/login", login, methods=["POST"]),
     Route("/auth/logout", logout, methods=["POST"]),
 ]

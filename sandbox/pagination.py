@@ -45,26 +45,33 @@ def int_param(request: Request, name: str, *, default: int, minimum: int = 1) ->
     return value
 
 
-def page_size(request: Request, *, strict_max: bool = False) -> int:
-    """Read `page_size`: capped at 100, or a 400 above it when `strict_max`."""
+def page_size(request: Request, *, strict_max: bool = False, max_size: int = MAX_PAGE_SIZE) -> int:
+    """Read `page_size`: capped at `max_size` (100), or a 400 above it when `strict_max`."""
     size = int_param(request, "page_size", default=DEFAULT_PAGE_SIZE)
-    if size > MAX_PAGE_SIZE and strict_max:
-        raise bad_request(f"page_size: must be at most {MAX_PAGE_SIZE}, got {size}.")
-    return min(size, MAX_PAGE_SIZE)
+    if size > max_size and strict_max:
+        raise bad_request(f"page_size: must be at most {max_size}, got {size}.")
+    return min(size, max_size)
 
 
-def _link(request: Request, urls: Urls, **replace: str | int) -> str:
+def page_link(request: Request, urls: Urls, **replace: str | int) -> str:
+    """Return this request's URL with the given query parameters replaced."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k not in replace]
     params.extend((k, str(v)) for k, v in replace.items())
     return f"{urls.base}{request.url.path}?{urlencode(params)}"
 
 
 def paginate_pages(
-    request: Request, items: Sequence[Any], urls: Urls, *, strict_max: bool = False
+    request: Request,
+    items: Sequence[Any],
+    urls: Urls,
+    *,
+    strict_max: bool = False,
+    max_size: int = MAX_PAGE_SIZE,
+    page: int | None = None,
 ) -> Page:
     """Slice `items` by `page`/`page_size` and describe the neighbouring pages."""
-    size = page_size(request, strict_max=strict_max)
-    page = int_param(request, "page", default=1)
+    size = page_size(request, strict_max=strict_max, max_size=max_size)
+    page = page or int_param(request, "page", default=1)
     total_pages = max(1, math.ceil(len(items) / size))
     if page > total_pages:
         raise ApiError(404, "Invalid page.")
@@ -73,8 +80,8 @@ def paginate_pages(
         "pagination": {
             "total": len(items),
             "total_pages": total_pages,
-            "next": _link(request, urls, page=page + 1) if page < total_pages else None,
-            "previous": _link(request, urls, page=page - 1) if page > 1 else None,
+            "next": page_link(request, urls, page=page + 1) if page < total_pages else None,
+            "previous": page_link(request, urls, page=page - 1) if page > 1 else None,
         },
         "results": results,
     }
@@ -151,8 +158,8 @@ def paginate_cursor(
         prev = codec.encode(keys[start], direction="p", ordering=ordering)
     return {
         "pagination": {
-            "next": _link(request, urls, cursor=nxt) if nxt else None,
-            "previous": _link(request, urls, cursor=prev) if prev else None,
+            "next": page_link(request, urls, cursor=nxt) if nxt else None,
+            "previous": page_link(request, urls, cursor=prev) if prev else None,
         },
         "results": list(items[start:end]),
     }

@@ -1,5 +1,6 @@
-"""The plainer objects: organizations, users, workspaces, queues, schemas, documents,
-automation blockers. Lists use page-number pagination and an `id` filter plus a few per kind.
+"""The plainer objects: organizations, organization groups, users, workspaces, queues,
+schemas, documents, automation blockers. Lists use page-number pagination and the filters and
+ordering keys of each kind's `ListSpec` (others are refused with 400).
 
 Writable here: queues, schemas and workspaces (create, PATCH, PUT, DELETE) and users (PATCH of
 names and metadata). A schema or workspace still in use by a queue cannot be deleted (409);
@@ -19,37 +20,78 @@ from starlette.routing import Route
 from sandbox import serialize
 from sandbox.demo_data import new_queue
 from sandbox.errors import ApiError, bad_request
-from sandbox.http import id_filter, read_object, sandbox_of, urls_of
+from sandbox.http import read_object, sandbox_of, urls_of
+from sandbox.listing import (
+    ListSpec,
+    boolean,
+    common,
+    field_value,
+    ids,
+    plain_orderings,
+    time_range,
+)
 from sandbox.pagination import paginate_pages
 from sandbox.schemas import check_schema_content
 from sandbox.state import Sandbox
-from sandbox.store import Record
+from sandbox.store import Record, Store
 
 
 @dataclass(frozen=True)
 class Kind:
-    """What the API lets a client filter and write on one object kind."""
+    """What the API lets a client list, filter, order and write on one object kind."""
 
     name: str
-    filters: Mapping[str, str] = field(default_factory=dict)  # query param -> record field
+    listing: ListSpec
     types: Mapping[str, type | tuple[type, ...]] = field(default_factory=dict)
     refs: Mapping[str, str] = field(default_factory=dict)  # writable field -> referenced kind
     required: tuple[str, ...] = ()
     creatable: bool = False
 
 
+def _queue_hooks(store: Store, queue: Record) -> list[int]:
+    return [h["id"] for h in store.values("hooks") if queue["id"] in h["queues"]]
+
+
+def _schema_queues(store: Store, schema: Record) -> list[int]:
+    return [q["id"] for q in store.values("queues") if q["schema"] == schema["id"]]
+
+
+def _document_created_at(store: Store, document: Record) -> Any:
+    return document.get("created_at") or document["arrived_at"]
+
+
+_USER_FIELDS = ("username", "first_name", "last_name", "email")
 KINDS = {
     k.name: k
     for k in (
-        Kind("organizations", {"name": "name"}),
+        Kind(
+            "organizations",
+            ListSpec("organizations", common("organizations", "name"), plain_orderings("name")),
+        ),
+        Kind(
+            "organization_groups",
+            ListSpec("organization_groups", common("organization_groups"), plain_orderings("name")),
+        ),
         Kind(
             "users",
-            {"username": "username", "email": "email"},
+            ListSpec(
+                "users",
+                {
+                    **common("users", *_USER_FIELDS),
+                    "organization": ids(field_value("organization")),
+                    "is_active": boolean(field_value("is_active")),
+                },
+                plain_orderings(*_USER_FIELDS, "last_login", "date_joined"),
+            ),
             {"first_name": str, "last_name": str, "metadata": dict},
         ),
         Kind(
             "workspaces",
-            {"name": "name", "organization": "organization"},
+            ListSpec(
+                "workspaces",
+                {**common("workspaces", "name"), "organization": ids(field_value("organization"))},
+                plain_orderings("name"),
+            ),
             {"name": str, "metadata": dict},
             {"organization": "organizations"},
             ("name", "organization"),
@@ -57,7 +99,17 @@ KINDS = {
         ),
         Kind(
             "queues",
-            {"name": "name", "workspace": "workspace", "schema": "schema"},
+            ListSpec(
+                "queues",
+                {
+                    **common("queues", "name", "locale"),
+                    "workspace": ids(field_value("workspace")),
+                    "schema": ids(field_value("schema")),
+                    "hooks": ids(_queue_hooks),
+                    "webhooks": ids(_queue_hooks),
+                },
+                plain_orderings("name", "workspace", "schema", "locale"),
+            ),
             {
                 "name": str,
                 "metadata": dict,
@@ -75,14 +127,37 @@ KINDS = {
         ),
         Kind(
             "schemas",
-            {"name": "name"},
+            ListSpec(
+                "schemas",
+                {**common("schemas", "name"), "queue": ids(_schema_queues)},
+                plain_orderings(),
+            ),
             {"name": str, "content": list, "metadata": dict},
             {},
             ("name", "content"),
             True,
         ),
-        Kind("documents", {}),
-        Kind("automation_blockers", {"annotation": "annotation"}),
+        Kind(
+            "documents",
+            ListSpec(
+                "documents",
+                {
+                    **common("documents", "original_file_name"),
+                    "creator": ids(field_value("creator")),
+                    **time_range("arrived_at"),
+                    **time_range("created_at", _document_created_at),
+                },
+                plain_orderings("arrived_at", "created_at", "original_file_name", "mime_type"),
+            ),
+        ),
+        Kind(
+            "automation_blockers",
+            ListSpec(
+                "automation_blockers",
+                {**common("automation_blockers"), "annotation": ids(field_value("annotation"))},
+                plain_orderings(),
+            ),
+        ),
     )
 }
 
@@ -94,14 +169,7 @@ def _kind(request: Request) -> Kind:
 async def list_objects(request: Request) -> Response:
     """List objects of one kind, filtered, one numbered page at a time."""
     sandbox, urls, kind = sandbox_of(request), urls_of(request), _kind(request)
-    items = sandbox.store.values(kind.name)
-    ids = id_filter(request, "id")
-    if ids is not None:
-        items = [r for r in items if r["id"] in ids]
-    for param, record_field in kind.filters.items():
-        value = request.query_params.get(param)
-        if value:
-            items = [r for r in items if str(r.get(record_field)) == value]
+    items = kind.listing.select(request, sandbox.store, sandbox.store.values(kind.name))
     page = paginate_pages(request, items, urls)
     page["results"] = [
         serialize.serialize(sandbox.store, kind.name, r, urls) for r in page["results"]

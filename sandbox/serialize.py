@@ -53,10 +53,33 @@ def organization(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
         "name": r["name"],
         "workspaces": _reverse(store, urls, "workspaces", "organization", r["id"]),
         "users": _reverse(store, urls, "users", "organization", r["id"]),
+        "organization_group": urls.of("organization_groups", r["organization_group"]),
+        "created_at": r["created_at"],
         "trial_expires_at": None,
         "is_trial": False,
+        "oidc_provider": None,
+        "creator": urls.maybe("users", r.get("creator")),
+        "modified_by": urls.maybe("users", r.get("modified_by")),
+        "modified_at": r.get("modified_at"),
+        "settings": {},
+        "sandbox": False,
         "metadata": copy.deepcopy(r.get("metadata", {})),
         "ui_settings": {},
+    }
+
+
+def organization_group(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
+    """Serialise an organization group (the API reference's object has no `url`)."""
+    return {
+        "id": r["id"],
+        "name": r["name"],
+        "is_trial": False,
+        "is_production": False,
+        "deployment_location": r["deployment_location"],
+        "features": None,
+        "usage": {},
+        "modified_by": None,
+        "modified_at": None,
     }
 
 
@@ -71,6 +94,10 @@ def user(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
         "organization": urls.of("organizations", r["organization"]),
         "groups": [],
         "queues": [urls.of("queues", q["id"]) for q in store.values("queues")],
+        "phone_number": None,
+        "oidc_id": None,
+        "auth_type": "password",
+        "deleted": False,
         "metadata": copy.deepcopy(r.get("metadata", {})),
         "ui_settings": {},
     }
@@ -136,10 +163,15 @@ def document(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
         "id": r["id"],
         "url": url,
         "s3_name": r["s3_name"],
+        "parent": urls.maybe("documents", r.get("parent")),
+        "email": None,
         "mime_type": r["mime_type"],
+        "creator": urls.maybe("users", r.get("creator")),
+        "created_at": r.get("created_at") or r["arrived_at"],
         "arrived_at": r["arrived_at"],
         "original_file_name": r["original_file_name"],
         "content": f"{url}/content",
+        "attachment_status": None,
         "annotations": _reverse(store, urls, "annotations", "document", r["id"]),
         "metadata": copy.deepcopy(r.get("metadata", {})),
     }
@@ -219,6 +251,23 @@ def hook(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
     }
 
 
+def note(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
+    """Serialise a note on an annotation."""
+    return {
+        "id": r["id"],
+        "url": urls.of("notes", r["id"]),
+        "type": r["type"],
+        "metadata": copy.deepcopy(r.get("metadata", {})),
+        "content": r["content"],
+        "created_at": r["created_at"],
+        "creator": urls.maybe("users", r.get("creator")),
+        "modified_at": r.get("modified_at"),
+        "modifier": urls.maybe("users", r.get("modifier")),
+        "modified_by": urls.maybe("users", r.get("modifier")),
+        "annotation": urls.of("annotations", r["annotation"]),
+    }
+
+
 def automation_blocker(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
     """Serialise an automation blocker."""
     return {
@@ -231,6 +280,8 @@ def automation_blocker(store: Store, r: Record, urls: Urls) -> dict[str, Any]:
 
 SERIALIZERS: Mapping[str, Serializer] = {
     "organizations": organization,
+    "organization_groups": organization_group,
+    "notes": note,
     "users": user,
     "workspaces": workspace,
     "queues": queue,

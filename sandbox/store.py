@@ -30,8 +30,10 @@ ID_BASES: dict[str, int] = {
     "documents": 5001,
     "emails": 6001,
     "automation_blockers": 7001,
+    "organization_groups": 21,
     "uploads": 8001,
     "tasks": 9001,
+    "notes": 10001,
     "datapoints": 100001,
 }
 KINDS = tuple(kind for kind in ID_BASES if kind != "datapoints")

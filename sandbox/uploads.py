@@ -128,7 +128,8 @@ async def read_files(request: Request) -> tuple[list[UploadedFile], dict[str, An
                     raise bad_request("content: expected a file part with a file name.")
                 mime_type = mime_type_of(item.filename, item.content_type)
                 files.append(UploadedFile(item.filename, mime_type, await item.read()))
-            extra = {name: await part_text(form.get(name)) for name in ("values", "metadata")}
+            names = ("values", "metadata", "parent")  # `parent`: `POST /documents`
+            extra = {name: await part_text(form.get(name)) for name in names}
         finally:
             await form.close()
         return files, extra
@@ -152,7 +153,8 @@ def start_upload(
     """Store the files and an upload, run it in the background; return the task's reference."""
     store = sandbox.store
     documents = [
-        add_document(store, file_name=f.name, mime_type=f.mime_type, data=f.data) for f in files
+        add_document(store, file_name=f.name, mime_type=f.mime_type, data=f.data, creator=creator)
+        for f in files
     ]
     upload = create_upload(
         store,

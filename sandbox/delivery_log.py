@@ -66,6 +66,11 @@ class Delivery:
         return data
 
 
+def _email_id(payload: dict[str, Any]) -> int | None:
+    tail = str(payload.get("email") or "").rstrip("/").rpartition("/")[2]
+    return int(tail) if tail.isdigit() else None
+
+
 def log_entry(
     store: Store,
     hook: Record,
@@ -95,7 +100,7 @@ def log_entry(
         "organization_id": ann["organization"] if ann else ORGANIZATION_ID,
         "queue_id": ann["queue"] if ann else delivery.queue_id,
         "annotation_id": delivery.annotation_id,
-        "email_id": None,
+        "email_id": _email_id(payload) if delivery.event == "email" else None,
         "hook_id": hook["id"],
         "hook_type": hook.get("type", "webhook"),
         "log_level": level,

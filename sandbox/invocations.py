@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,12 +61,18 @@ async def fire_scheduled(sandbox: Sandbox, hook_ids: list[int], urls: Urls) -> N
         await sandbox.deliveries.dispatch(trigger)
 
 
-async def run_clock(sandbox: Sandbox, urls: Urls) -> None:
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run_clock(
+    sandbox: Sandbox, urls: Urls, *, now: Callable[[], datetime] = _utc_now
+) -> None:
     """Fire due scheduled hooks at the start of every UTC minute, until cancelled."""
     while True:
-        now = datetime.now(UTC)
-        await asyncio.sleep(60 - now.second - now.microsecond / 1e6)
-        moment = datetime.now(UTC)
+        moment = now()
+        await sandbox.sleep(60 - moment.second - moment.microsecond / 1e6)
+        moment = now()
         due = due_hooks(sandbox.store, moment)
         if due:
             log.info("sandbox.schedule_fired", hooks=due, at=moment.isoformat())

@@ -375,3 +375,45 @@ def test_cron_matching_follows_cron_rules() -> None:
     assert check_schedule({}) == {}
     with pytest.raises(CronError):
         check_schedule({"cron": "0,5 * * * *"})
+
+
+async def test_the_clock_fires_due_hooks_at_each_minute(
+    api: httpx.AsyncClient, receiver: Receiver, sandbox: Sandbox
+) -> None:
+    """`run_clock` waits for the next minute, then fires the hooks whose cron matches it."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from sandbox.invocations import run_clock
+    from sandbox.urls import Urls
+
+    await create_hook(
+        api, events=["invocation.scheduled"], config={"schedule": {"cron": "*/30 * * * *"}}
+    )
+    wall = [datetime(2026, 12, 1, 9, 59, 42, tzinfo=UTC)]
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        wall[0] += timedelta(seconds=seconds)
+        if len(waits) == 3:
+            raise asyncio.CancelledError
+
+    sandbox.sleep = sleep
+    with pytest.raises(asyncio.CancelledError):
+        await run_clock(sandbox, Urls(BASE), now=lambda: wall[0])
+    await sandbox.idle()
+    assert waits == [18.0, 60.0, 60.0]  # to 10:00, 10:01, 10:02
+    assert receiver.events() == ["invocation.scheduled"]  # 10:00 matched, 10:01 did not
+
+
+async def test_email_deliveries_name_the_email_in_hook_logs(
+    api: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    """A hook log entry of `email.received` carries `email_id` (and the queue)."""
+    await create_hook(api, events=["email.received"])
+    assert (await import_email(api, raw_email())).status_code == 202
+    await sandbox.idle()
+    (entry,) = (await api.get("/api/v1/hooks/logs")).json()["results"]
+    email_id = sandbox.store.values("emails")[-1]["id"]
+    assert (entry["event"], entry["email_id"], entry["queue_id"]) == ("email", email_id, 101)

@@ -172,13 +172,13 @@ def store_email(
     inbox: Record,
     creator: int,
     metadata: dict[str, Any],
-) -> tuple[Record, list[Attachment], dict[str, str]]:
-    """Parse a raw MIME message into an email object and its attachments; return the headers."""
+) -> Record:
+    """Parse a raw MIME message into an email object (headers kept) and attachment documents."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not message.keys():
         raise bad_request("raw_message: not an RFC 5322 email message.")
     headers = {k: str(message[k]) for k in HEADER_KEYS if message[k] is not None}
-    attachments = []
+    documents = []
     for number, part in enumerate(message.iter_attachments(), start=1):
         name = part.get_filename() or f"attachment-{number}"
         data = part.get_content()
@@ -186,9 +186,9 @@ def store_email(
         document = add_document(
             store, file_name=name.replace("/", "_"), mime_type=part.get_content_type(), data=data
         )
-        attachments.append(Attachment(str(number), document, data))
+        documents.append(document["id"])
     senders = _addresses(headers.get("from"))
-    record = store.add(
+    return store.add(
         "emails",
         {
             "queue": inbox["queues"][0],
@@ -201,23 +201,31 @@ def store_email(
             "body_text_plain": _body(message, "plain"),
             "body_text_html": _body(message, "html"),
             "metadata": metadata,
-            "documents": [a.document["id"] for a in attachments],
+            "documents": documents,
             "related_documents": [],
             "creator": creator,
+            "headers": headers,
         },
     )
-    return record, attachments, headers
 
 
-def email_trigger(
-    record: Record, attachments: list[Attachment], headers: Mapping[str, str], urls: Urls
-) -> Trigger:
+def attachments_of(store: Store, record: Record) -> list[Attachment]:
+    """Return the email's attachments, numbered from 1 in the order they came."""
+    found = []
+    for number, doc_id in enumerate(record["documents"], start=1):
+        document = store.find("documents", doc_id)
+        if document is not None:
+            found.append(Attachment(str(number), document, store.files.get(doc_id, b"")))
+    return found
+
+
+def email_trigger(store: Store, record: Record, urls: Urls) -> Trigger:
     """Return the `email.received` trigger of an imported email."""
     fields = {
         "email": urls.of("emails", record["id"]),
         "queue": urls.of("queues", record["queue"]),
-        "files": [a.as_file(urls) for a in attachments],
-        "headers": dict(headers),
+        "files": [a.as_file(urls) for a in attachments_of(store, record)],
+        "headers": dict(record["headers"]),
         "body": {
             "body_text_plain": record["body_text_plain"],
             "body_text_html": record["body_text_html"],
@@ -291,17 +299,12 @@ def combine_answers(store: Store, deliveries: list[Delivery]) -> EmailAnswers:
 
 
 async def run_email(
-    sandbox: Sandbox,
-    record: Record,
-    attachments: list[Attachment],
-    headers: Mapping[str, str],
-    urls: Urls,
-    *,
-    values: Mapping[str, str],
+    sandbox: Sandbox, record: Record, urls: Urls, *, values: Mapping[str, str]
 ) -> None:
     """Fire `email.received`, apply the answers, and import the chosen documents."""
     store = sandbox.store
-    trigger = email_trigger(record, attachments, headers, urls)
+    headers, attachments = record["headers"], attachments_of(store, record)
+    trigger = email_trigger(store, record, urls)
     deliveries = await sandbox.deliveries.dispatch(trigger)
     answers = combine_answers(store, deliveries)
     if answers.sender is not None:
@@ -363,14 +366,14 @@ async def import_email(request: Request) -> Response:
     metadata = checked_metadata(json_part(metadata_text, "metadata"))
     values = checked_values(json_part(values_text, "values"), prefix="emails_import:")
     raw = raw_bytes.encode() if isinstance(raw_bytes, str) else raw_bytes
-    record, attachments, headers = store_email(
+    record = store_email(
         sandbox.store, raw, inbox=inbox, creator=caller(request).user_id, metadata=metadata
     )
     task = new_task(sandbox.store, "email_imported", result_kind="emails", result_id=record["id"])
 
     async def work() -> None:
         try:
-            await run_email(sandbox, record, attachments, headers, urls, values=values)
+            await run_email(sandbox, record, urls, values=values)
         except Exception as exc:
             finish(task, failure=f"email import failed: {type(exc).__name__}")
             raise

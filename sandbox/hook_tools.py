@@ -6,7 +6,8 @@ API reference ("Generate payload for hook", "Test a hook"):
   "email", "upload"}` and returns the payload the hook would get for that event, with the
   *caller's* token as `rossum_authorization_token` (whatever the hook's `token_owner`) and every
   value in `secrets` redacted. `status` and `previous_status` default to the annotation's own.
-  The sandbox keeps no emails or uploads, so it generates annotation and invocation payloads.
+  Annotation events need `annotation`, `upload.created` an `upload` URL, `email.received` an
+  `email` URL (an upload or email the sandbox received).
 - `test` takes `{"payload", "config"?}`, sends `payload` to the hook as it is (signed with
   `config.secret`, `config` overriding the hook's own for this call only) and answers
   `{"response": <the hook's answer>}`. Nothing of the answer is applied to any annotation, and
@@ -24,16 +25,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.emails import email_trigger
 from sandbox.errors import bad_request
 from sandbox.hook_fields import EVENT_ACTIONS, check_config
 from sandbox.http import caller, read_object, sandbox_of, urls_of
 from sandbox.payloads import Trigger, build_payload, common_keys, is_interactive
 from sandbox.store import now_iso
+from sandbox.upload_events import upload_trigger
 from sandbox.urls import id_from_url
 from sandbox.workflow import STATUSES
 
 REDACTED = "[redacted...]"
 ANNOTATION_EVENTS = frozenset({"annotation_content", "annotation_status"})
+RECORD_EVENTS = {"upload": "uploads", "email": "emails"}  # event -> the object it is about
 MAX_DETAIL_ANSWER = 500
 
 
@@ -81,7 +85,26 @@ async def generate_payload(request: Request) -> Response:
             updated_datapoints=[],
         )
         payload["annotation"] |= {"status": status, "previous_status": previous}
-    elif event == "invocation":
+    elif event in RECORD_EVENTS:
+        kind = RECORD_EVENTS[event]
+        name = kind.rstrip("s")
+        if name not in body:
+            raise bad_request(f"{name}: this field is required for {event} events.")
+        record = sandbox.store.get(kind, id_from_url(body[name], kind, field=name))
+        if event == "upload":
+            trigger = upload_trigger(sandbox.store, record, urls)
+        else:
+            trigger = email_trigger(sandbox.store, record, urls)
+        payload = build_payload(
+            sandbox.store,
+            hook,
+            trigger,
+            request_id=request_id,
+            timestamp=timestamp,
+            token=token,
+            updated_datapoints=[],
+        )
+    else:  # invocation: the common keys only
         payload = common_keys(
             hook,
             urls,
@@ -91,8 +114,6 @@ async def generate_payload(request: Request) -> Response:
             timestamp=timestamp,
             token=token,
         )
-    else:
-        raise bad_request(f"event: the sandbox keeps no {event}s to build a payload from.")
     payload["secrets"] = dict.fromkeys(payload.get("secrets") or {}, REDACTED)
     return JSONResponse(payload)
 

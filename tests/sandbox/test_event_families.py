@@ -417,3 +417,24 @@ async def test_email_deliveries_name_the_email_in_hook_logs(
     (entry,) = (await api.get("/api/v1/hooks/logs")).json()["results"]
     email_id = sandbox.store.values("emails")[-1]["id"]
     assert (entry["event"], entry["email_id"], entry["queue_id"]) == ("email", email_id, 101)
+
+
+async def test_generate_payload_rebuilds_upload_and_email_payloads(
+    api: httpx.AsyncClient, receiver: Receiver, sandbox: Sandbox
+) -> None:
+    """`generate_payload` for an upload or an email gives what the hook was sent."""
+    hook = await create_hook(api, events=["email.received", "upload.created"])
+    raw = raw_email(("inv.pdf", "application/pdf", PDF))
+    assert (await import_email(api, raw)).status_code == 202
+    await sandbox.idle()
+    volatile = ("request_id", "timestamp", "rossum_authorization_token", "secrets")
+    for event, action, key in (("email", "received", "email"), ("upload", "created", "upload")):
+        (sent,) = by_event(receiver, f"{event}.{action}")
+        body = {"event": event, "action": action, key: sent[key]}
+        generated = (await api.post(f"{hook['url']}/generate_payload", json=body)).json()
+        for payload in (generated, sent):  # the document has its annotation by now
+            for document in payload.get("documents", []):
+                document.pop("annotations")
+        assert {k: v for k, v in generated.items() if k not in volatile} == {
+            k: v for k, v in sent.items() if k not in volatile
+        }

@@ -12,10 +12,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from rossum_api import AsyncRossumAPIClient
+from rossum_api.dtos import UserCredentials
 
 from handlers.decision import Decision, info
 from handlers.events import EmailEvent, HookEvent, InvocationEvent, UploadEvent
@@ -182,6 +185,34 @@ def test_upload_created_answer_decides_what_is_imported(stack: Stack) -> None:
     annotation = stack.client.get(annotation_url).json()
     assert annotation["document"] == pdf
     assert [m["content"] for m in annotation["messages"]] == ["Checked on upload."]
+
+
+async def test_the_sdks_upload_document_triggers_upload_created(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """Rossum's own SDK uploads (`upload_document`, task polling); the service's answer holds."""
+    stack.hook(["upload.created"])
+    pdf, csv = tmp_path / "invoice.pdf", tmp_path / "rows.csv"
+    pdf.write_bytes(text_pdf(["invoice"]))
+    csv.write_bytes(b"a,b\n")
+    api = AsyncRossumAPIClient(stack.api, UserCredentials(DEMO_USER, DEMO_PASSWORD))
+    try:
+        tasks = await api.upload_document(101, [(pdf, "invoice.pdf"), (csv, "rows.csv")])
+        done = [await api.poll_task_until_succeeded(t.id, sleep_s=0) for t in tasks]
+        uploads = [
+            await api.retrieve_upload(int(str(t.result_url).rsplit("/", 1)[1])) for t in done
+        ]
+    finally:
+        await api._http_client.client.aclose()  # the SDK has no close of its own
+    prevented = {
+        f["document"]: f["prevent_importing"]
+        for record in stack.deliveries("upload")
+        for f in record["answer"]["files"]
+    }
+    assert sorted(prevented.values()) == [False, True]
+    for upload in uploads:
+        (document,) = upload.documents
+        assert len(upload.annotations) == (0 if prevented[document] else 1)
 
 
 def test_email_received_answer_picks_attachments_and_values(stack: Stack) -> None:

@@ -15,6 +15,12 @@ for an API upload). The answers of the hooks that succeeded are applied as Rossu
 Then each document still to import gets an `importing` annotation (values named by the
 schema's `rir_field_names` filled in) and runs the import flow (`initialize`, `to_review`).
 A hook that failed, or answered without `files`, changes nothing.
+
+A hook may also create annotations itself while `upload.created` runs (`POST /annotations`
+with `status: created`, e.g. for a document it converted from a format Rossum cannot read):
+when the event ends, every `created` annotation of the upload's queue made since the upload
+began is switched to `importing` and imported, unless its document was answered with
+`prevent_importing` (API reference, "Annotation Lifecycle", "Create an annotation").
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from sandbox.importer import annotate_document
 from sandbox.payloads import Trigger
 from sandbox.store import Record, Store, now_iso
 from sandbox.urls import Urls, id_from_url
+from sandbox.workflow import set_status
 
 if TYPE_CHECKING:
     from sandbox.delivery_log import Delivery
@@ -183,6 +190,18 @@ def _document_id(store: Store, entry: Any, where: str, problems: list[str]) -> i
     return doc_id
 
 
+def created_during(store: Store, upload: Record, answers: UploadAnswers) -> list[Record]:
+    """Return the `created` annotations hooks made in the upload's queue while it ran."""
+    return [
+        a
+        for a in store.values("annotations")
+        if a["status"] == "created"
+        and a["queue"] == upload["queue"]
+        and a["created_at"] >= upload["created_at"]
+        and a["document"] not in answers.prevented
+    ]
+
+
 async def run_upload(sandbox: Sandbox, upload_id: int, urls: Urls) -> list[int]:
     """Fire `upload.created`, apply the answers, import the documents; return annotation ids."""
     store = sandbox.store
@@ -191,6 +210,10 @@ async def run_upload(sandbox: Sandbox, upload_id: int, urls: Urls) -> list[int]:
     answers = combine_answers(store, upload, deliveries)
     upload["additional_documents"] = list(answers.additional)
     created = []
+    for ann in created_during(store, upload, answers):
+        set_status(ann, "importing", user_id=None)  # "switched automatically" at the event's end
+        ann["hook_messages"].update(answers.messages.get(ann["document"], {}))
+        created.append(ann["id"])
     for doc_id in upload["documents"] + answers.additional:
         document = store.find("documents", doc_id)
         already = any(a["document"] == doc_id for a in store.values("annotations"))

@@ -24,9 +24,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox import serialize
 from sandbox.errors import bad_request
-from sandbox.http import caller, read_body, sandbox_of, urls_of
-from sandbox.importer import METADATA_MAX_BYTES, add_document
+from sandbox.http import caller, read_body, read_object, sandbox_of, urls_of
+from sandbox.importer import METADATA_MAX_BYTES, add_document, annotate_document
 from sandbox.tasks import finish, new_task
 from sandbox.upload_events import create_upload, run_upload, serialize_upload
 from sandbox.urls import Urls
@@ -203,6 +204,43 @@ async def create_upload_endpoint(request: Request) -> Response:
     return JSONResponse(answer, status_code=202)
 
 
+async def create_annotation(request: Request) -> Response:
+    """Create an annotation in status `created` for a stored document (`upload.created` hooks).
+
+    Body: `status` ("created", the only one Rossum accepts), `document` and `queue` URLs,
+    optional `values` (through `rir_field_names`) and `metadata`. The upload pipeline switches
+    it to `importing` when the `upload.created` event ends (`sandbox.upload_events`).
+    """
+    sandbox, urls = sandbox_of(request), urls_of(request)
+    body = await read_object(request)
+    if body.get("status") != "created":
+        raise bad_request("status: only 'created' is supported.")
+    if "content_data" in body:
+        raise bad_request("content_data: not supported by the sandbox; use values.")
+    for name in ("document", "queue"):
+        if name not in body:
+            raise bad_request(f"{name}: this field is required.")
+    store = sandbox.store
+    document = store.get("documents", store.ref("documents", body["document"], field="document"))
+    queue_id = store.ref("queues", body["queue"], field="queue")
+    if any(a["document"] == document["id"] for a in store.values("annotations")):
+        raise bad_request("document: this document already has an annotation.")
+    values = checked_values(body.get("values") or {})
+    metadata = body.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise bad_request("metadata: expected an object.")
+    ann = annotate_document(
+        store,
+        queue_id,
+        document,
+        values=values,
+        metadata=checked_metadata(metadata),
+        creator=caller(request).user_id,
+    )
+    ann["status"], ann["previous_status"] = "created", None
+    return JSONResponse(serialize.annotation(store, ann, urls), status_code=201)
+
+
 async def retrieve_upload(request: Request) -> Response:
     """Return one upload object."""
     sandbox = sandbox_of(request)
@@ -211,6 +249,7 @@ async def retrieve_upload(request: Request) -> Response:
 
 
 routes = [
+    Route("/annotations", create_annotation, methods=["POST"]),
     Route("/uploads", create_upload_endpoint, methods=["POST"]),
     Route("/uploads/{upload_id:int}", retrieve_upload, methods=["GET"]),
     Route("/uploads/{filename:str}", create_upload_endpoint, methods=["POST"]),

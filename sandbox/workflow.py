@@ -51,7 +51,7 @@ _STAMPS = {
     "reviewing": ("assigned_at", None),
 }
 # Statuses in which the annotation data may still change.
-EDITABLE = frozenset({"importing", "to_review", "reviewing", "postponed", "confirmed"})
+EDITABLE = frozenset({"created", "importing", "to_review", "reviewing", "postponed", "confirmed"})
 
 
 def set_status(ann: Record, status: str, *, user_id: int | None) -> str:

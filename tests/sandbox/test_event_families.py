@@ -438,3 +438,72 @@ async def test_generate_payload_rebuilds_upload_and_email_payloads(
         assert {k: v for k, v in generated.items() if k not in volatile} == {
             k: v for k, v in sent.items() if k not in volatile
         }
+
+
+async def test_annotations_a_hook_creates_during_upload_created_are_imported(
+    api: httpx.AsyncClient, receiver: Receiver, sandbox: Sandbox
+) -> None:
+    """A hook converts a file Rossum cannot read: new document + `created` annotation, the
+    original prevented; at the event's end the annotation is switched to `importing`."""
+    await create_hook(api, events=["upload.created", "annotation_content.initialize"])
+    seen_status: list[str] = []
+
+    async def respond(received: Received) -> Response:
+        if received.payload["event"] != "upload":
+            return JSONResponse({})
+        (original,) = received.payload["files"]
+        document = await api.post(
+            "/api/v1/documents", files={"content": ("converted.pdf", PDF, "application/pdf")}
+        )
+        created = await api.post(
+            "/api/v1/annotations",
+            json={
+                "status": "created",
+                "document": document.json()["url"],
+                "queue": f"{API}/queues/101",
+                "values": {"order_id": "PO-X"},
+            },
+        )
+        assert created.status_code == 201, created.text
+        seen_status.append(created.json()["status"])
+        return JSONResponse(
+            {
+                "files": [
+                    {"document": original["document"], "prevent_importing": True},
+                    {"document": document.json()["url"]},
+                ]
+            }
+        )
+
+    receiver.respond = respond
+    task_url = await upload(api, ("order.xml", b"<order><po>PO-X</po></order>"))
+    await sandbox.idle()
+    task = (await api.get(task_url, params={"no_redirect": "true"})).json()
+    record = (await api.get(task["content"]["upload"])).json()
+    (ann_url,) = record["annotations"]
+    annotation = (await api.get(ann_url)).json()
+    assert seen_status == ["created"] and annotation["status"] == "to_review"
+    assert record["additional_documents"] == [annotation["document"]]
+    assert receiver.events() == ["upload.created", "annotation_content.initialize"]
+    content = (await api.get(f"{ann_url}/content")).json()["content"]
+    assert datapoints(content)["order_id"]["content"]["value"] == "PO-X"
+
+
+async def test_creating_an_annotation_takes_only_the_created_status(
+    api: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    """`POST /annotations`: status `created` only, a document without an annotation, no
+    `content_data`; anything else is a 400."""
+    await upload(api, ("a.pdf", PDF))
+    await sandbox.idle()
+    used = f"{API}/documents/{sandbox.store.values('documents')[-1]['id']}"
+    queue = f"{API}/queues/101"
+    bodies = [
+        {"status": "importing", "document": used, "queue": queue},
+        {"status": "created", "document": used, "queue": queue},
+        {"status": "created", "queue": queue},
+        {"status": "created", "document": used, "queue": queue, "content_data": []},
+    ]
+    for body in bodies:
+        response = await api.post("/api/v1/annotations", json=body)
+        assert response.status_code == 400 and response.json()["code"] == "bad_request", body

@@ -38,6 +38,8 @@ from starlette.routing import Route
 from sandbox.errors import ApiError, bad_request
 from sandbox.http import caller, read_body, read_object, sandbox_of, urls_of
 from sandbox.importer import add_document
+from sandbox.listing import ListSpec, common, plain_orderings
+from sandbox.pagination import paginate_pages
 from sandbox.payloads import Trigger
 from sandbox.store import Record, Store, now_iso
 from sandbox.tasks import finish, new_task
@@ -390,12 +392,16 @@ async def retrieve_email(request: Request) -> Response:
     return JSONResponse(serialize_email(sandbox.store, record, urls_of(request)))
 
 
+INBOXES = ListSpec("inboxes", common("inboxes", "name", "email"), plain_orderings("name", "email"))
+
+
 async def list_inboxes(request: Request) -> Response:
-    """List the inboxes (one page: the sandbox keeps few)."""
+    """List the inboxes, filtered by `id`, `name`, `email`, ordered by those keys."""
     sandbox, urls = sandbox_of(request), urls_of(request)
-    results = [serialize_inbox(r, urls) for r in sandbox.store.values("inboxes")]
-    pagination = {"total": len(results), "total_pages": 1, "next": None, "previous": None}
-    return JSONResponse({"pagination": pagination, "results": results})
+    items = INBOXES.select(request, sandbox.store, sandbox.store.values("inboxes"))
+    page = paginate_pages(request, items, urls)
+    page["results"] = [serialize_inbox(r, urls) for r in page["results"]]
+    return JSONResponse(page)
 
 
 async def retrieve_inbox(request: Request) -> Response:

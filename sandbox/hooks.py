@@ -29,6 +29,7 @@ from sandbox.listing import (
     field_value,
     ids,
     plain_orderings,
+    refuse_unknown,
     texts,
 )
 from sandbox.pagination import paginate_pages
@@ -143,9 +144,18 @@ def _log_filter(request: Request) -> Callable[[dict[str, Any]], bool]:
     return matches
 
 
+LOG_FILTERS = frozenset(
+    {"hook", "queue", "annotation", "status_code", "request_id", "log_level", "status"}
+    | {"timestamp_before", "timestamp_after"}
+)
+
+
 async def hook_logs(request: Request) -> Response:
-    """List hook call logs, newest first (`page_size` at most 100)."""
+    """List hook call logs, newest first (`page_size` at most 100; no ordering)."""
     sandbox = sandbox_of(request)
+    refuse_unknown(request, "hooks/logs", LOG_FILTERS)
+    if request.query_params.get("ordering"):
+        raise bad_request("ordering: hook logs are always newest first.")
     matches = _log_filter(request)
     entries = [e for e in reversed(sandbox.deliveries.logs) if matches(e)]
     return JSONResponse(paginate_pages(request, entries, urls_of(request), strict_max=True))

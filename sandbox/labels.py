@@ -25,6 +25,7 @@ from starlette.routing import Route
 from sandbox import serialize
 from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.http import caller, id_filter, read_object, sandbox_of, urls_of
+from sandbox.listing import refuse_unknown
 from sandbox.pagination import paginate_cursor
 from sandbox.state import Sandbox
 from sandbox.store import Record, now_iso
@@ -49,6 +50,7 @@ def _sort_key(ordering: str) -> Any:
 async def list_labels(request: Request) -> Response:
     """List the organisation's labels, one cursor page at a time."""
     sandbox, urls = sandbox_of(request), urls_of(request)
+    refuse_unknown(request, "labels", {"id", "name", "ordering", "cursor"})
     ordering = request.query_params.get("ordering") or "id"
     if ordering not in ORDERINGS:
         raise bad_request(f"ordering: expected one of {sorted(ORDERINGS)}, got {ordering!r}.")

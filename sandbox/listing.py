@@ -180,24 +180,7 @@ class ListSpec:
 
     def check_params(self, request: Request) -> None:
         """Refuse any query parameter this list does not implement."""
-        known = PAGING | EMPTY_OK | self.extra | set(self.filters)
-        for name, raw in request.query_params.multi_items():
-            if name not in known:
-                raise bad_request(
-                    f"{name}: filter not supported on {self.kind}; "
-                    f"supported filters: {', '.join(sorted(self.filters)) or 'none'}."
-                )
-            if name in {"fields", "fields!"} and raw:
-                raise bad_request(f"{name}: selecting fields is not supported by the sandbox.")
-            if name == "content.schema_id" and raw and "content" not in sideloads_of(request):
-                raise bad_request("content.schema_id: only valid with sideload=content.")
-        requested = sideloads_of(request)
-        unknown = [name for name in requested if name not in self.sideloads]
-        if unknown:
-            raise bad_request(
-                f"sideload: {', '.join(unknown)} not supported on {self.kind}; "
-                f"supported: {', '.join(sorted(self.sideloads)) or 'none'}."
-            )
+        refuse_unknown(request, self.kind, self.extra | set(self.filters), sideloads=self.sideloads)
 
     def predicate(self, request: Request) -> Predicate:
         """Return one predicate for every filter in the query (all must hold)."""
@@ -240,6 +223,34 @@ class ListSpec:
         found = self.orderings.get(name) or self._dynamic(name)
         assert found is not None
         return found
+
+
+def refuse_unknown(
+    request: Request,
+    kind: str,
+    known: Collection[str],
+    *,
+    sideloads: Collection[str] = (),
+) -> None:
+    """Answer 400 for a query parameter, sideload or `fields` selection not implemented."""
+    allowed = PAGING | EMPTY_OK | set(known)
+    filters = sorted(set(known) - {"ordering", "cursor", "search_after"})
+    for name, raw in request.query_params.multi_items():
+        if name not in allowed:
+            raise bad_request(
+                f"{name}: filter not supported on {kind}; "
+                f"supported filters: {', '.join(filters) or 'none'}."
+            )
+        if name in {"fields", "fields!"} and raw:
+            raise bad_request(f"{name}: selecting fields is not supported by the sandbox.")
+        if name == "content.schema_id" and raw and "content" not in sideloads_of(request):
+            raise bad_request("content.schema_id: only valid with sideload=content.")
+    unknown = [name for name in sideloads_of(request) if name not in sideloads]
+    if unknown:
+        raise bad_request(
+            f"sideload: {', '.join(unknown)} not supported on {kind}; "
+            f"supported: {', '.join(sorted(sideloads)) or 'none'}."
+        )
 
 
 def order(

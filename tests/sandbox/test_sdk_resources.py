@@ -39,6 +39,11 @@ async def test_ordering_is_multi_key_with_nulls_last_ascending(api: httpx.AsyncC
         pytest.param("/documents", {"sideload": "annotations"}, id="documents-sideload"),
         pytest.param("/notes", {"ordering": "content"}, id="notes-ordering"),
         pytest.param("/schemas", {"ordering": "name"}, id="schemas-ordering"),
+        pytest.param("/labels", {"color": "#FF0000"}, id="labels-filter"),
+        pytest.param("/hooks/logs", {"search": "timeout"}, id="hook-logs-filter"),
+        pytest.param("/hooks/logs", {"ordering": "timestamp"}, id="hook-logs-ordering"),
+        pytest.param("/inboxes", {"queue": "101"}, id="inboxes-filter"),
+        pytest.param("/organization_groups", {"name": "x"}, id="groups-filter"),
     ],
 )
 async def test_what_is_not_implemented_is_a_400(

@@ -476,3 +476,41 @@ def test_sync_upload_document_fails_on_rossums_answer(
     assert ann.metadata == {"via": "queue"}
     in_queue = list(api.list_annotations(queue=queue, ordering=["created_at"]))
     assert len(in_queue) == 2  # the upload the SDK misread was still made, as Rossum would
+
+
+def test_sync_client_resources_hooks_export_and_labels(served: Served, sync_sdk: Any) -> None:
+    """The sync client over workspaces, queues, schemas, hooks, documents, export and labels."""
+    api = sync_sdk
+    own = api.retrieve_own_organization()
+    workspace = api.create_new_workspace({"name": "sync ws", "organization": own.url})
+    schema_url = f"{served.api}/schemas/{INVOICE_SCHEMA}"
+    queue = api.create_new_queue(
+        {"name": "sync q", "workspace": workspace.url, "schema": schema_url}
+    )
+    ann = served.import_invoice(queue.id, "s.pdf", sender_name="Umbrella", amount_total="5.00")
+    hook = api.create_new_hook(
+        {"name": "sync hook", "queues": [queue.url], "config": {"url": served.hook_url}}
+        | {"events": ["annotation_status.changed"]}
+    )
+    got = api.retrieve_annotation(ann["id"], sideloads=["documents", "automation_blockers"])
+    csv_text = b"".join(
+        api.export_annotations_to_file(
+            queue.id, ExportFileFormats.CSV, columns=["sender_name"], prepend_columns=["meta_url"]
+        )
+    ).decode()
+    for name in ("sync-a", "sync-b", "sync-c"):
+        api.request_json("POST", "labels", json={"name": name})
+    first_page = list(api.request_cursor_paginated("labels", ordering=["-name"], page_size=2))
+    assert [q.id for q in api.list_queues(workspace=workspace.id, ordering=["-id"])] == [queue.id]
+    assert [s.id for s in api.list_schemas(queue=queue.id)] == [INVOICE_SCHEMA]
+    assert [h.id for h in api.list_hooks(queue=queue.id, ordering=["name"])] == [hook.id]
+    assert api.update_part_hook(hook.id, {"active": False}).active is False
+    assert isinstance(got.document, Document) and api.retrieve_document(got.document.id).id
+    assert csv_text.splitlines() == ["meta_url,Vendor name", f"{ann['url']},Umbrella"]
+    assert len(first_page) == 2  # the SDK quirk again: `pagination.next` is not followed
+    api.delete_hook(hook.id)
+    api.delete_queue(queue.id)
+    api.delete_workspace(workspace.id)
+    with pytest.raises(APIClientError) as caught:
+        api.retrieve_queue(queue.id)
+    assert caught.value.status_code == 404

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from handlers.decision import Decision, Message, RuleFailure
 from handlers.events import HookEvent
+from handlers.hook_settings import DISABLED_RULES, Setting, SettingError, merged, settings_schema
 
 E = TypeVar("E", bound=HookEvent)
 Rule = Callable[[E], Decision | None]
@@ -32,6 +33,7 @@ class Registration:
     name: str
     event: str
     actions: frozenset[str] | None
+    settings: tuple[Setting[Any], ...] = ()
 
     def matches(self, event: HookEvent) -> bool:
         """Tell whether this rule should run for `event`."""
@@ -48,15 +50,22 @@ class Router:
         self._own: list[Registration] = []
 
     def register(
-        self, event: str, action: str | Iterable[str] | None = None, *, name: str | None = None
+        self,
+        event: str,
+        action: str | Iterable[str] | None = None,
+        *,
+        name: str | None = None,
+        settings: Iterable[Setting[Any]] = (),
     ) -> Callable[[F], F]:
         """Register the decorated rule for `event` and one action, several, or all (None).
 
         `user_update` payloads arrive as `updated`, so register `updated` for both.
+        `settings` are the hook settings the rule reads (`handlers.hook_settings.Setting`):
+        a delivery whose value for one of them is invalid does not run the rule.
         """
 
         def decorator(rule: F) -> F:
-            self.add(rule, event, action, name=name)
+            self.add(rule, event, action, name=name, settings=settings)
             return rule
 
         return decorator
@@ -68,6 +77,7 @@ class Router:
         action: str | Iterable[str] | None = None,
         *,
         name: str | None = None,
+        settings: Iterable[Setting[Any]] = (),
     ) -> None:
         """Register `rule` without decorating it."""
         actions = (
@@ -76,13 +86,31 @@ class Router:
         label = name if name is not None else str(getattr(rule, "__name__", repr(rule)))
         if any(r.name == label and r.rule is not rule for r in self.registrations()):
             raise ValueError(f"a rule named {label!r} is already registered; pass name=...")
-        self._own.append(Registration(rule=rule, name=label, event=event, actions=actions))
+        declared = tuple(settings)
+        merged((label, s) for s in declared)  # one rule cannot declare a name twice differently
+        self._own.append(
+            Registration(rule=rule, name=label, event=event, actions=actions, settings=declared)
+        )
 
     def registrations(self) -> Iterator[Registration]:
         """Yield every registration, composed routers' first, in registration order."""
         for router in self._routers:
             yield from router.registrations()
         yield from self._own
+
+    def settings(self) -> tuple[Setting[Any], ...]:
+        """Return every hook setting the rules declare (and `disabled_rules`), once each.
+
+        Raise `SettingConflict` when two rules declare one name with different types or
+        defaults, so a bad combination of rules fails when it is loaded.
+        """
+        pairs = [("the router", DISABLED_RULES)]
+        pairs += [(f"rule {r.name!r}", s) for r in self.registrations() for s in r.settings]
+        return merged(pairs)
+
+    def settings_schema(self) -> dict[str, Any]:
+        """Return the JSON Schema of the hook `settings` these rules read (`settings_schema`)."""
+        return settings_schema(self.settings())
 
     def rules_for(self, event: HookEvent) -> list[Registration]:
         """Return the registrations that match `event`, in the order they will run.
@@ -96,20 +124,49 @@ class Router:
         """Run every matching rule in order and merge their decisions.
 
         A rule that raises does not stop the others: its failure becomes a document-level
-        `error` message and an entry in `Decision.errors`.
+        `error` message and an entry in `Decision.errors`. A rule one of whose declared
+        settings is invalid in this delivery does not run: one `error` message per invalid
+        setting says what is wrong with it and which rules it held back.
         """
-        return Decision.merge(*(_run(r, event) for r in self.rules_for(event)))
+        decisions: list[Decision] = []
+        held: dict[str, tuple[str, list[str]]] = {}  # setting -> (problem, rules held back)
+        problems: dict[str, str | None] = {}
+        for registration in self.rules_for(event):
+            bad = False
+            for setting in registration.settings:
+                if setting.name not in problems:
+                    problems[setting.name] = setting.problem(event.settings)
+                problem = problems[setting.name]
+                if problem is not None:
+                    held.setdefault(setting.name, (problem, []))[1].append(registration.name)
+                    bad = True
+            if not bad:
+                decisions.append(_run(registration, event))
+        disabled_problem = DISABLED_RULES.problem(event.settings)
+        if disabled_problem is not None:
+            text = f"{_capitalised(disabled_problem)}; no rule was skipped."
+            decisions.append(Decision(messages=(Message("error", text),)))
+        return Decision.merge(*decisions, *(_held_back(p, rules) for p, rules in held.values()))
+
+
+def _held_back(problem: str, rules: list[str]) -> Decision:
+    """Return the error of one invalid setting, naming the rules that did not run."""
+    names = ", ".join(repr(r) for r in rules)
+    plural = "s" if len(rules) > 1 else ""
+    text = f"{_capitalised(problem)}; rule{plural} {names} did not run."
+    failures = tuple(RuleFailure(rule, "SettingError", problem) for rule in rules)
+    return Decision(messages=(Message("error", text),), errors=failures)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _disabled(event: HookEvent) -> frozenset[str]:
-    value = event.settings.get("disabled_rules")
-    if isinstance(value, str):
-        return frozenset(part.strip() for part in value.split(","))
-    return (
-        frozenset(v for v in value if isinstance(v, str))
-        if isinstance(value, list)
-        else frozenset()
-    )
+    try:
+        return frozenset(DISABLED_RULES.read(event))
+    except SettingError:
+        return frozenset()  # reported by `dispatch`
 
 
 def _run(registration: Registration, event: HookEvent) -> Decision:

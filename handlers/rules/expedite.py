@@ -5,17 +5,26 @@ Setting: `expedite_amount` (number, default 10000), the `amount_total` from whic
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from handlers.decision import Decision
 from handlers.events import REVIEW_ACTIONS, AnnotationContentEvent
-from handlers.params import decimal_setting
+from handlers.hook_settings import Setting
 from handlers.routing import Router
 
 router = Router()
 
+EXPEDITE_AMOUNT = Setting(
+    "expedite_amount",
+    Decimal,
+    default=Decimal(10000),
+    description="Label `expedite` when `amount_total` is at least this.",
+)
 
-@router.register("annotation_content", action=REVIEW_ACTIONS)
+
+@router.register("annotation_content", action=REVIEW_ACTIONS, settings=[EXPEDITE_AMOUNT])
 def expedite(event: AnnotationContentEvent) -> Decision:
     """Label `expedite` when the total amount reaches `expedite_amount`; remove it otherwise."""
-    threshold = decimal_setting(event, "expedite_amount", default=10000)
+    threshold = EXPEDITE_AMOUNT.read(event)
     total = event.content.number("amount_total")
     return Decision.label("expedite", when=total is not None and total >= threshold)

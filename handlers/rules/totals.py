@@ -11,11 +11,17 @@ from decimal import Decimal
 from handlers.content import number_of
 from handlers.decision import AutomationBlocker, Decision, error
 from handlers.events import REVIEW_ACTIONS, AnnotationContentEvent
-from handlers.params import decimal_setting
+from handlers.hook_settings import Setting
 from handlers.routing import Router
 
 router = Router()
 CENTS = Decimal("0.01")
+TOTALS_TOLERANCE = Setting(
+    "totals_tolerance",
+    Decimal,
+    default=CENTS,
+    description="Largest accepted difference between `amount_total` and the line items' sum.",
+)
 
 
 def _amount(value: Decimal) -> str:
@@ -23,7 +29,7 @@ def _amount(value: Decimal) -> str:
     return f"{value:.2f}" if value == value.quantize(CENTS) else str(value)
 
 
-@router.register("annotation_content", action=REVIEW_ACTIONS)
+@router.register("annotation_content", action=REVIEW_ACTIONS, settings=[TOTALS_TOLERANCE])
 def totals(event: AnnotationContentEvent) -> Decision | None:
     """Put an error on `amount_total` when it differs from the sum of `item_amount_total`."""
     rows = event.content.rows("line_items")
@@ -32,7 +38,7 @@ def totals(event: AnnotationContentEvent) -> Decision | None:
     if not amounts or total is None:
         return None
     items = sum(amounts, Decimal(0))
-    if abs(items - total) <= decimal_setting(event, "totals_tolerance", default="0.01"):
+    if abs(items - total) <= TOTALS_TOLERANCE.read(event):
         return None
     text = (
         f"Line items add up to {_amount(items)} but the total amount is {_amount(total)}"

@@ -237,6 +237,25 @@ def delete_hook(base: str, /, hook_id: int) -> Call[None]:
     return delete(R.Hook, hook_id)
 
 
+def generate_hook_payload(base: str, /, hook_id: int, data: Data) -> Call[Any]:
+    """Return the payload the hook would get for an event (`POST /hooks/{id}/generate_payload`).
+
+    `data`: `{"event", "action", "annotation", "status", "previous_status", "email", "upload"}`.
+    The payload carries the caller's token and redacted `secrets`.
+    """
+    path = f"{R.Hook.path(hook_id)}/generate_payload"
+    return Call("POST", path, "json", json=data, idempotent=True)
+
+
+def test_hook(base: str, /, hook_id: int, payload: Data, config: Data | None = None) -> Call[Any]:
+    """Have Rossum call the hook once with `payload` (`POST /hooks/{id}/test`).
+
+    Returns `{"response": <the hook's answer>}`; `config` overrides the hook's for this call.
+    """
+    body: Data = {"payload": payload} if config is None else {"payload": payload, "config": config}
+    return Call("POST", f"{R.Hook.path(hook_id)}/test", "json", json=body)
+
+
 def list_hook_logs(base: str, /, **filters: Any) -> Listing[m.HookLog]:
     """List hook call logs (`GET /hooks/logs`, kept 7 days, at most 100 per answer)."""
     return Listing(R.HookLog.value, R.HookLog, query_params(filters=filters, page_size=None))

@@ -212,6 +212,8 @@ class ApiMethods:
     create_new_hook = CallMethod(obj.create_new_hook)
     update_part_hook = CallMethod(obj.update_part_hook)
     delete_hook = CallMethod(obj.delete_hook)
+    generate_hook_payload = CallMethod(obj.generate_hook_payload)
+    test_hook = CallMethod(obj.test_hook)
     list_hook_logs = ListMethod(obj.list_hook_logs)
     list_rules = ListMethod(obj.list_rules)
     retrieve_rule = CallMethod(obj.retrieve_rule)

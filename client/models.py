@@ -184,8 +184,11 @@ class Hook(RossumModel):
     sideload: Any = None
     config: Any = None
     settings: Any = None
+    settings_schema: Any = None
     metadata: Any = None
     token_owner: Any = None
+    token_lifetime_s: int | None = None
+    description: str | None = None
 
 
 class Rule(RossumModel):

@@ -46,7 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a hook setting in every payload (VALUE as JSON if it parses)",
     )
-    rules.add_argument("--router", help="rules to run, as module:attribute (default: shipped)")
+    rules.add_argument(
+        "--rules",
+        "--router",
+        dest="rules",
+        metavar="MODULE:ROUTER,...",
+        help="rules to run in-process, comma-separated (overrides ROSSUM_HOOKS_RULES; default: "
+        "the shipped rules); installed rossum_hooks.rules entry points are added",
+    )
     picks = parser.add_argument_group("filters (repeatable or comma-separated)")
     picks.add_argument("--event", action="append", default=[], help="event or event.action")
     picks.add_argument("--action", action="append", default=[], help="action")
@@ -139,7 +146,7 @@ def config_from(args: argparse.Namespace) -> ReplayConfig:
         username=args.username or env("ROSSUM_HOOKS_API_USERNAME"),
         password=args.password or env("ROSSUM_HOOKS_API_PASSWORD"),
         hook_settings=parse_hook_settings(args.hook_setting),
-        router=args.router,
+        rules=args.rules,
     )
 
 

@@ -16,7 +16,6 @@ API, so the running service (with `URL` in its allowlist) calls it with a token 
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -31,7 +30,8 @@ from handlers.routing import Router
 from replay.offline import OfflineRossum
 from replay.payload import Record, Rewrite, accepted_origin
 from replay.targets import RemoteTarget, Target, in_process
-from service.settings import Settings
+from service.rules import RulesError, rules_from_environment
+from service.settings import Settings, environment_with_dotenv
 
 
 class ReplayUsageError(Exception):
@@ -50,15 +50,15 @@ class ReplayConfig:
     username: str | None = None
     password: str | None = None
     hook_settings: dict[str, Any] = field(default_factory=dict)
-    router: str | None = None
+    rules: str | None = None  # module:router,... (None: ROSSUM_HOOKS_RULES or the shipped rules)
     timeout_s: float = 60.0
 
     def check(self) -> None:
         """Raise `ReplayUsageError` for contradictory or unsafe combinations."""
-        if self.url and self.router:
+        if self.url and self.rules is not None:
             raise ReplayUsageError(
                 "--url sends to a running service, which runs its own rules: "
-                "--router only applies in-process"
+                "--rules only applies in-process"
             )
         if self.url and not self.api_url and not self.token and (self.username or self.password):
             raise ReplayUsageError(
@@ -87,16 +87,13 @@ def api_root(url: str) -> str:
     return url if url.endswith("/api/v1") else f"{origin_of(url)}/api/v1"
 
 
-def load_router(spec: str) -> Router:
-    """Import `module:attribute` and return it if it is a Router."""
-    module_name, _, attribute = spec.partition(":")
+def load_router(rules: str | None) -> Router:
+    """Return the rules to replay with: `--rules`, else `ROSSUM_HOOKS_RULES` (environment or
+    `.env`, as `serve` reads it), else the shipped rules."""
     try:
-        router = getattr(importlib.import_module(module_name), attribute or "router")
-    except (ImportError, AttributeError) as exc:
-        raise ReplayUsageError(f"cannot load router {spec!r}: {exc}") from None
-    if not isinstance(router, Router):
-        raise ReplayUsageError(f"{spec!r} is a {type(router).__name__}, not a Router")
-    return router
+        return rules_from_environment(rules, environment_with_dotenv()).router
+    except RulesError as exc:
+        raise ReplayUsageError(str(exc)) from None
 
 
 def replay_settings(*, secret: str, dry_run: bool, allowed: Iterable[str]) -> Settings:
@@ -168,7 +165,7 @@ async def open_target(
                 rewrite = Rewrite(token=config.token, hook_settings=dict(config.hook_settings))
             yield Opened(await _remote(config, stack), rewrite, config.secret)
             return
-        router = load_router(config.router) if config.router else None
+        router = load_router(config.rules)
         secret = config.secret or secrets.token_hex(16)
         if not config.api_url:
             yield await _offline(config, stack, router=router, secret=secret)

@@ -185,6 +185,7 @@ def create_app(
                 dry_run=settings.dry_run,
                 recording=recorder is not None,
                 shared_state="redis" if shared.store is not None else "in-process",
+                rules=[r.name for r in router.registrations()],
             )
             try:
                 yield {"service": state, "recorder": recorder, "metrics": metrics}
@@ -222,8 +223,8 @@ def create_app(
 
 def app_from_env() -> Starlette:
     """Build the app from `ROSSUM_HOOKS_*` (the uvicorn factory of `rossum-hooks serve`)."""
-    from service.serve import load_settings
+    from service.serve import configured_rules, load_settings
 
     settings = load_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    return create_app(settings)
+    return create_app(settings, router=configured_rules(settings).router)

@@ -1,13 +1,17 @@
 """The `rossum-hooks` command line: one subcommand per module, imported lazily.
 
 Each subcommand module exposes `add_arguments(parser)` and `run(args) -> int`, so a new command
-is one entry in `COMMANDS` and start-up never imports what the command does not use.
+is one entry in `COMMANDS` and start-up never imports what the command does not use. The current
+directory is on the import path (as with uvicorn), so `--rules my_rules:router` finds a rule
+package next to where the command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,12 +21,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("service.demo", "Start sandbox and service, deliver demo invoices, print results."),
     "replay": ("replay.cli", "Replay recorded deliveries and compare the answers."),
     "pull-logs": ("replay.pull_logs", "Import Rossum hook logs as a replayable recording."),
+    "hook": ("service.hook_cli", "The hook as code: print its settings schema, plan, apply, test."),
+    "send": ("replay.send", "Send one signed test event to a running service."),
 }
+
+
+def version() -> str:
+    """Return the installed version of rossum-hooks."""
+    try:
+        return importlib.metadata.version("rossum-hooks")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     """Build the parser, loading only the module of the subcommand being run."""
     parser = argparse.ArgumentParser(prog="rossum-hooks", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"rossum-hooks {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module_name, help_text) in COMMANDS.items():
@@ -37,6 +52,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     args = build_parser(args_list).parse_args(args_list)
     return int(args._run(args))
 

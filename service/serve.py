@@ -1,7 +1,10 @@
 """`rossum-hooks serve`: run the webhook service under uvicorn.
 
-Settings come from the environment (`ROSSUM_HOOKS_*`); the few flags here override them by
-setting the variable, so that every uvicorn worker process reads the same configuration.
+Settings come from the environment (`ROSSUM_HOOKS_*`) and a `.env` file in the current
+directory (`--env-file` names another; the environment wins over the file); the few flags here
+override them by setting the variable, so that every uvicorn worker process reads the same
+configuration. The rules (`--rules`, `ROSSUM_HOOKS_RULES`, installed entry points) are loaded
+before uvicorn starts, so a wrong spec fails here with a message, not at the first delivery.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import sys
 
 from pydantic import ValidationError
 
+from service.rules import LoadedRules, load_rules
 from service.settings import ConfigError, Settings
 
 APP_FACTORY = "service.app:app_from_env"
+ENV_FILE_VARIABLE = "ROSSUM_HOOKS_ENV_FILE"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="accept unsigned deliveries when no secret is set (local use only)",
     )
+    add_rules_argument(parser)
+    parser.add_argument(
+        "--env-file",
+        help="read settings from this file (default: .env in the current directory, if any)",
+    )
     limits = parser.add_argument_group(
         "connection limits (override ROSSUM_HOOKS_HEADER_TIMEOUT_S, _BODY_TIMEOUT_S, "
         "_MAX_CONNECTIONS)"
@@ -54,7 +64,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_rules_argument(parser: argparse.ArgumentParser) -> None:
+    """Add `--rules` (the `ROSSUM_HOOKS_RULES` override) to `parser`."""
+    parser.add_argument(
+        "--rules",
+        metavar="MODULE:ROUTER,...",
+        help="rules to run, comma-separated (overrides ROSSUM_HOOKS_RULES; default: the "
+        "shipped rules handlers.rules:router); installed rossum_hooks.rules entry points are "
+        "added",
+    )
+
+
 def _apply_overrides(args: argparse.Namespace) -> None:
+    if args.rules is not None:
+        os.environ["ROSSUM_HOOKS_RULES"] = args.rules
+    if args.env_file:
+        os.environ[ENV_FILE_VARIABLE] = args.env_file
     if args.log_level:
         os.environ["ROSSUM_HOOKS_LOG_LEVEL"] = args.log_level
     if args.allow_unsigned:
@@ -74,8 +99,11 @@ _LIMIT_FLAGS = {
 
 def load_settings() -> Settings:
     """Read and check the settings; raise ConfigError with a readable message if unusable."""
+    env_file = os.environ.get(ENV_FILE_VARIABLE, ".env")
+    if env_file != ".env" and not os.path.isfile(env_file):
+        raise ConfigError(f"{ENV_FILE_VARIABLE}: no such file {env_file!r}")
     try:
-        settings = Settings()
+        settings = Settings(_env_file=env_file)
     except ValidationError as exc:
         problems = "; ".join(
             f"ROSSUM_HOOKS_{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}"
@@ -84,6 +112,11 @@ def load_settings() -> Settings:
         raise ConfigError(f"invalid settings: {problems}") from None
     settings.check()
     return settings
+
+
+def configured_rules(settings: Settings) -> LoadedRules:
+    """Load the rules the settings name (raise `RulesError`, a ConfigError, if they cannot)."""
+    return load_rules(settings.rules, entry_points=settings.rules_entry_points)
 
 
 def _check_workers(settings: Settings, workers: int) -> None:
@@ -106,9 +139,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings()
         _check_workers(settings, args.workers)
+        rules = configured_rules(settings)
     except ConfigError as exc:
         sys.stderr.write(f"rossum-hooks serve: {exc}\n")
         return 2
+    sys.stderr.write(f"rossum-hooks serve: rules {', '.join(rules.sources)}\n")
     uvicorn.run(
         APP_FACTORY,
         factory=True,

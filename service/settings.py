@@ -9,6 +9,7 @@ secret per line. Secrets are `SecretStr`, so printing or logging the settings ne
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -122,8 +123,13 @@ class Settings(BaseSettings):
     public_url: str | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["auto", "json", "console"] = "auto"
+    # None: the shipped rules; "" runs none of them (installed entry points only).
+    rules: Annotated[tuple[str, ...] | None, NoDecode] = None
+    rules_entry_points: bool = True
 
-    _split = field_validator("allowed_base_urls", "async_events", mode="before")(_split_commas)
+    _split = field_validator("allowed_base_urls", "async_events", "rules", mode="before")(
+        _split_commas
+    )
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -172,3 +178,15 @@ class Settings(BaseSettings):
                 "own API credentials need ROSSUM_HOOKS_API_BASE_URL "
                 "(e.g. https://example.rossum.app/api/v1)"
             )
+
+
+def environment_with_dotenv(env_file: str | Path = ".env") -> dict[str, str]:
+    """Return `os.environ` over the entries of `env_file`, if it exists (the environment wins).
+
+    Commands other than `serve` (which reads the file through `Settings`) use this to see the
+    same `ROSSUM_HOOKS_*` values, without changing the process environment.
+    """
+    from dotenv import dotenv_values
+
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    return {**values, **os.environ}

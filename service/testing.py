@@ -9,8 +9,14 @@ Enable in the root `conftest.py` (the pure event fixtures come from `handlers.te
 - `hook_service`: the webhook service in-process, calling the sandbox's API, with a hook
   registered in the sandbox that delivers `annotation_content` and `annotation_status` events
   to it (signed, with a token, payload logging on). Override `hook_router` to run your own
-  rules and `hook_service_settings` to change service settings (e.g. `record_path`).
+  rules, `hook_settings` to give the hook its `settings` (what your rules read), and
+  `hook_service_settings` to change service settings (e.g. `record_path`).
 
+The async fixtures are `pytest_asyncio` fixtures, so they work in pytest-asyncio's default
+strict mode (mark async tests `@pytest.mark.asyncio`) as well as with `asyncio_mode = "auto"`.
+`pip install 'rossum-hooks[testing]'` brings pytest and pytest-asyncio.
+
+    @pytest.mark.asyncio
     async def test_big_invoices_get_expedite(hook_service, sandbox_client):
         annotation = await hook_service.import_document(fields={"amount_total": "25000"})
         labels = [label.name async for label in sandbox_client.list_labels()]
@@ -27,6 +33,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -69,7 +76,7 @@ class Relay:
         await self.app(scope, receive, send)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def sandbox() -> AsyncIterator[Starlette]:
     """Yield the sandbox app in-process; its deliveries go to `hook_service` when one runs."""
     from sandbox.app import create_sandbox_app
@@ -88,7 +95,7 @@ def sandbox_transport(sandbox: Starlette) -> httpx.AsyncBaseTransport:
     return httpx.ASGITransport(app=sandbox)
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def sandbox_client(sandbox: Starlette) -> AsyncIterator[AsyncRossumAPIClient]:
     """Yield an API client bound to the in-process sandbox, logged in as the demo user."""
     async with AsyncRossumAPIClient(
@@ -104,6 +111,12 @@ async def sandbox_client(sandbox: Starlette) -> AsyncIterator[AsyncRossumAPIClie
 def hook_router() -> Router | None:
     """Return the rules `hook_service` runs (None: the shipped rules); override it."""
     return None
+
+
+@pytest.fixture
+def hook_settings() -> dict[str, Any]:
+    """Return the hook's `settings` (copied into every payload) for `hook_service`; override it."""
+    return {}
 
 
 @pytest.fixture
@@ -147,7 +160,7 @@ class HookService:
         return results
 
 
-def hook_settings(**overrides: Any) -> Settings:
+def service_settings(**overrides: Any) -> Settings:
     """Return the service settings of `hook_service`: the hook's secret, the sandbox allowed."""
     values: dict[str, Any] = {
         "webhook_secret": SecretStr(HOOK_SECRET),
@@ -183,15 +196,16 @@ async def register_hook(client: httpx.AsyncClient, **overrides: Any) -> dict[str
     return hook
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def hook_service(
     sandbox: Starlette,
     sandbox_client: AsyncRossumAPIClient,
     hook_router: Router | None,
+    hook_settings: dict[str, Any],
     hook_service_settings: dict[str, Any],
 ) -> AsyncIterator[HookService]:
     """Yield the webhook service in-process, wired to the sandbox both ways."""
-    settings = hook_settings(**hook_service_settings)
+    settings = service_settings(**hook_service_settings)
     app = create_app(settings, transport=sandbox_transport(sandbox), router=hook_router)
     token = await sandbox_client.get_token()
     async with (
@@ -204,7 +218,7 @@ async def hook_service(
     ):
         asgi = with_lifespan_state(app, state or {})
         sandbox.state.relay.app = asgi
-        hook = await register_hook(sandbox_http)
+        hook = await register_hook(sandbox_http, settings=dict(hook_settings))
         transport = httpx.ASGITransport(app=asgi)
         async with httpx.AsyncClient(transport=transport, base_url=SERVICE_URL) as http:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -32,3 +33,11 @@ def redis() -> Iterator[RedisServer]:
     """A real Redis server on a free loopback port for this test (see tests/redis_server.py)."""
     with redis_server() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _restored_import_path() -> Iterator[None]:
+    """Restore `sys.path` after each test: the CLI puts its working directory on it."""
+    saved = list(sys.path)
+    yield
+    sys.path[:] = saved

@@ -21,17 +21,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CONSOLE_SCRIPT = Path(sys.executable).parent / "rossum-hooks"
+
+
 @contextmanager
 def running_service(
-    env: Mapping[str, str], args: Sequence[str] = ()
+    env: Mapping[str, str],
+    args: Sequence[str] = (),
+    *,
+    cwd: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Start the service with `env` added to the environment (and `args` on its command
-    line); yield its URL and process."""
-    port = free_port()
+    line); yield its URL and process.
+
+    With `cwd`, the installed `rossum-hooks` script runs there, as a user starts it.
+    """
+    port = port or free_port()
+    command = [str(CONSOLE_SCRIPT)] if cwd else [sys.executable, "-m", "service.cli"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *args],
+        [*command, "serve", "--port", str(port), *args],
         env={**os.environ, "ROSSUM_HOOKS_LOG_FORMAT": "json", **env},
         stderr=subprocess.PIPE,
+        cwd=cwd,
     )
     url = f"http://127.0.0.1:{port}"
     try:

@@ -25,6 +25,7 @@ sandbox = testing.sandbox
 sandbox_client = testing.sandbox_client
 hook_service = testing.hook_service
 hook_router = testing.hook_router
+hook_settings = testing.hook_settings
 hook_service_settings = testing.hook_service_settings
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -172,7 +172,7 @@ def test_recording_from_stdin(
         ),
         pytest.param(["{rec}", "--dry-run", "--hook-setting", "x"], "KEY=VALUE", id="setting"),
         pytest.param(
-            ["{rec}", "--dry-run", "--router", "nowhere:router"], "cannot load", id="router"
+            ["{rec}", "--dry-run", "--router", "nowhere:router"], "no module named", id="router"
         ),
         pytest.param(
             ["{rec}", "--dry-run", "--router", "json:dumps"], "not a Router", id="not-router"

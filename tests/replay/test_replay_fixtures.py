@@ -11,6 +11,7 @@ sandbox = testing.sandbox
 sandbox_client = testing.sandbox_client
 hook_service = testing.hook_service
 hook_router = testing.hook_router
+hook_settings = testing.hook_settings
 hook_service_settings = testing.hook_service_settings
 
 

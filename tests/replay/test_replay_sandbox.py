@@ -27,6 +27,7 @@ sandbox = testing.sandbox
 sandbox_client = testing.sandbox_client
 hook_service = testing.hook_service
 hook_router = testing.hook_router
+hook_settings = testing.hook_settings
 
 ROWS = [
     {"item_description": "Pallet racking", "item_amount_total": "20000.00"},

@@ -14,7 +14,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import structlog
 
 from client._auth import AsyncTokenKeeper, Credentials
 from client._core import ClientCore, ResponsePostProcessor, http_options
@@ -27,7 +26,6 @@ from client._pagination import Page, aiter_listing
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
 
-log = structlog.get_logger()
 T = TypeVar("T")
 Attempt = tuple[httpx.Response | None, Exception | None]
 
@@ -46,9 +44,10 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
     `transport`/`http_client` inject httpx plumbing (respx, the sandbox); an injected
     `http_client` is not closed by `aclose()`. With `dry_run=True` only GET/HEAD/
     OPTIONS are sent; others are recorded in `dry_run_calls` and answered with a synthetic
-    success. The per-request `rossum.request` debug event is built only if structlog had
-    DEBUG enabled when the client was made. `retry_policy`, `sleep` and `clock` replace the
-    retry knobs, `asyncio.sleep` and `time.monotonic` (tests use them to never really wait).
+    success. The per-request `rossum.request` debug event is built only if the logger
+    `rossum_hooks.client` had DEBUG enabled when the client was made (`client._log`).
+    `retry_policy`, `sleep` and `clock` replace the retry knobs, `asyncio.sleep` and
+    `time.monotonic` (tests use them to never really wait).
     """
 
     def __init__(

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
-import structlog
 
+from client import _log as log
 from client._auth import Credentials, TokenState, token_from_login
 from client._decoding import Deserializer, build, decode_call, decode_json, decode_page
 from client._dry_run import DryRunCall, synthetic_response
@@ -36,8 +36,6 @@ from client._pagination import Page
 from client._plans import Call, Listing
 from client._resources import Resource
 from client._retry import ErrorKind, RetryPolicy, parse_retry_after
-
-log = structlog.get_logger()
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 USER_AGENT = "rossum-hooks-client/0.1"
@@ -91,8 +89,7 @@ def http_options(timeout: float | httpx.Timeout | None, in_flight: int) -> dict[
 
 
 def _debug_enabled() -> bool:
-    check = getattr(structlog.get_logger().bind(), "is_enabled_for", None)
-    return True if check is None else bool(check(logging.DEBUG))
+    return log.enabled(logging.DEBUG)
 
 
 class ClientCore(Generic[K]):

@@ -15,7 +15,6 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-import structlog
 
 from client._auth import Credentials, SyncTokenKeeper
 from client._core import ClientCore, ResponsePostProcessor, http_options
@@ -28,7 +27,6 @@ from client._pagination import Page, iter_listing
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
 
-log = structlog.get_logger()
 T = TypeVar("T")
 Attempt = tuple[httpx.Response | None, Exception | None]
 

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the chosen `hook` subcommand; return its exit status."""
     environ = environment_with_dotenv(args.env_file)
     try:
-        rules = rules_from_environment(args.rules)
+        rules = rules_from_environment(args.rules, environ)
         if args.hook_command == "schema":
             sys.stdout.write(json.dumps(rules.router.settings_schema(), indent=2) + "\n")
             return EXIT_OK
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"rossum-hooks hook {args.hook_command}: {exc}\n")
         return EXIT_ERROR
     except RossumError as exc:
-        sys.stderr.write(f"rossum-hooks hook {args.hook_command}: Rossum answered: {exc}\n")
+        sys.stderr.write(f"rossum-hooks hook {args.hook_command}: {exc}\n")
         return EXIT_ERROR
 
 

@@ -55,6 +55,16 @@ def redact_processor(logger: WrappedLogger, method_name: str, event_dict: EventD
     return event_dict
 
 
+def lift_client_fields(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """Render a record of the API client (`client._log`) as its event name and fields."""
+    record = event_dict.get("_record")
+    event = getattr(record, "rossum_event", None)
+    if event is not None:
+        event_dict["event"] = event
+        event_dict.update(getattr(record, "rossum_fields", {}))
+    return event_dict
+
+
 def _renderer(fmt: Literal["auto", "json", "console"]) -> list[Processor]:
     console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     if console:
@@ -88,7 +98,7 @@ def configure_logging(
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=shared,
+            foreign_pre_chain=[lift_client_fields, *shared],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 *_renderer(fmt),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from handlers.hook_settings import SettingConflict
@@ -141,13 +141,16 @@ def load_rules(
     return LoadedRules(composed, tuple(sources))
 
 
-def rules_from_environment(flag: str | None = None) -> LoadedRules:
+def rules_from_environment(
+    flag: str | None = None, environ: Mapping[str, str] | None = None
+) -> LoadedRules:
     """Load the rules of a command: its `--rules` value, else `ROSSUM_HOOKS_RULES`.
 
-    `ROSSUM_HOOKS_RULES_ENTRY_POINTS=false` leaves installed entry points out. (`serve` reads
-    the same variables through `Settings`, with its `.env` file.)
+    `ROSSUM_HOOKS_RULES_ENTRY_POINTS=false` leaves installed entry points out. `environ`
+    defaults to `os.environ` (`serve` reads the same variables through `Settings`).
     """
+    env = os.environ if environ is None else environ
     origin = "--rules" if flag is not None else "ROSSUM_HOOKS_RULES"
-    specs = parse_specs(flag if flag is not None else os.environ.get("ROSSUM_HOOKS_RULES"))
-    switch = os.environ.get("ROSSUM_HOOKS_RULES_ENTRY_POINTS", "true").strip().lower()
+    specs = parse_specs(flag if flag is not None else env.get("ROSSUM_HOOKS_RULES"))
+    switch = env.get("ROSSUM_HOOKS_RULES_ENTRY_POINTS", "true").strip().lower()
     return load_rules(specs, entry_points=switch not in {"false", "0", "no", "off"}, origin=origin)

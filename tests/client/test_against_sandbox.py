@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 from starlette.applications import Starlette
-from structlog.testing import capture_logs
 
 from client import AsyncRossumAPIClient, UserCredentials, walk_content
 from sandbox.app import create_sandbox_app
 from sandbox.demo_data import DEMO_PASSWORD, DEMO_USER
 from sandbox.settings import SandboxSettings
 from tests.client.conftest import FakeClock
+from tests.client.log_capture import client_events
 
 API = "http://sandbox.test/api/v1"
 Factory = Callable[..., AsyncRossumAPIClient]
@@ -79,7 +79,7 @@ async def test_expired_token_is_renewed_once(connect: Factory) -> None:
     async with connect() as api:
         await api.retrieve_queue(101)
         await api.request_json("POST", "sandbox/expire-tokens", json={})
-        with capture_logs() as logs:
+        with client_events() as logs:
             queues = await asyncio.gather(*(api.retrieve_queue(101) for _ in range(5)))
     assert {q.name for q in queues} == {"Invoices"}
     assert [e["reason"] for e in logs if e["event"] == "rossum.relogin"] == ["expired"]

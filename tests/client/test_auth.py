@@ -8,10 +8,10 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import respx
-from structlog.testing import capture_logs
 
 from client import AsyncRossumAPIClient, AuthenticationError, Token, UserCredentials
 from tests.client.conftest import BASE, Sleeps
+from tests.client.log_capture import client_events
 
 QUEUE = {"id": 1, "name": "Invoices"}
 
@@ -55,7 +55,7 @@ async def test_ten_concurrent_401s_trigger_a_single_relogin(api: respx.MockRoute
     route = api.get(path__regex=r"/queues/\d+").mock(side_effect=token_gate("new"))
     async with AsyncRossumAPIClient(BASE, UserCredentials("u", "p")) as client:
         await client.authenticate()
-        with capture_logs() as logs:
+        with client_events() as logs:
             queues = await asyncio.gather(*(client.retrieve_queue(i) for i in range(10)))
         assert await client.get_token() == "new"
     assert len(queues) == 10
@@ -142,7 +142,7 @@ async def test_secrets_never_reach_logs_or_reprs(api: respx.MockRouter, sleeps: 
     api.post("/auth/login").mock(return_value=httpx.Response(200, json={"key": "tok-123"}))
     api.get("/queues/1").mock(side_effect=[httpx.Response(503), httpx.Response(200, json=QUEUE)])
     credentials = UserCredentials("u", "pass-456")
-    with capture_logs() as logs:
+    with client_events() as logs:
         async with AsyncRossumAPIClient(BASE, credentials, sleep=sleeps) as client:
             await client.retrieve_queue(1)
     text = repr(logs) + repr(credentials) + repr(Token("tok-123"))

@@ -10,7 +10,6 @@ from email.utils import format_datetime
 import httpx
 import pytest
 import respx
-from structlog.testing import capture_logs
 
 from client import (
     AsyncRossumAPIClient,
@@ -22,6 +21,7 @@ from client import (
     TransportError,
 )
 from tests.client.conftest import BASE, FakeClock, Sleeps, policy
+from tests.client.log_capture import client_events
 
 ANNOTATION = {"id": 1, "url": f"{BASE}/annotations/1", "status": "to_review"}
 
@@ -132,7 +132,7 @@ async def test_rate_limited_error_carries_retry_after(
         return_value=httpx.Response(429, json=body, headers={"Retry-After": "4"})
     )
     async with AsyncRossumAPIClient(BASE, Token("t"), n_retries=1, sleep=sleeps) as client:
-        with capture_logs() as logs, pytest.raises(RateLimited) as caught:
+        with client_events() as logs, pytest.raises(RateLimited) as caught:
             await client.retrieve_annotation(1)
     assert caught.value.retry_after == 4.0
     assert caught.value.detail == "Request was rate limited."

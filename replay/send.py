@@ -1,7 +1,8 @@
 """`rossum-hooks send EVENT.ACTION`: post one realistic, signed delivery to a running service.
 
 The payload comes from the kit's builders (`handlers.testing`), with fields and settings from
-flags or JSON files, or from one line of a recording. It is signed with `--secret` (default:
+flags or JSON files, or from one line of a recording; either way it is a new delivery, stamped
+now under a new `request_id`. It is signed with `--secret` (default:
 `ROSSUM_HOOKS_WEBHOOK_SECRET`, also read from `.env`) and posted to `--url`; the answer is
 printed with what it changes: the datapoint values its operations replace, and, when the
 delivery names a real annotation (`--api-url` with `--annotation`), its labels before and after.
@@ -23,7 +24,9 @@ import contextlib
 import itertools
 import json
 import sys
+import uuid
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,19 +130,23 @@ def built_payload(
     base_url: str | None,
     token: str | None,
     annotation_id: int | None,
+    labels: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Return a kit-built payload of `event` ("annotation_content.updated")."""
+    """Return a kit-built payload of `event` ("annotation_content.updated").
+
+    With `annotation_id`, the annotation is that one, carrying `labels` (its label URLs).
+    """
     name, _, action = event.partition(".")
     if not action:
         raise ReplayUsageError(
             f"expected EVENT.ACTION, e.g. annotation_content.updated, got {event!r}"
         )
-    keys: dict[str, Any] = {"settings": dict(settings)}
+    keys: dict[str, Any] = {"settings": dict(settings), "timestamp": datetime.now(UTC)}
     if base_url is not None:
         keys |= {"base_url": base_url, "token": token}
     if name in ("annotation_content", "annotation_status") and annotation_id is not None:
         keys["annotation_id"] = annotation_id
-        keys["labels"] = None  # unknown here: the service reads them from the API
+        keys["labels"] = list(labels or [])
     if name == "annotation_content":
         return payloads.content_payload(action, fields=fields, line_items=list(rows), **keys)
     if fields or rows:
@@ -162,7 +169,11 @@ def recorded_payload(spec: str, rewrite: Rewrite) -> dict[str, Any]:
     chosen = records[-1] if number is None else next((r for r in records if r.line == number), None)
     if chosen is None:
         raise ReplayUsageError(f"{path}: no replayable delivery on line {number}")
-    return rewrite_body(chosen, rewrite)
+    payload = rewrite_body(chosen, rewrite)
+    # A new delivery: now, under a new id (the service refuses stale and repeated ones).
+    payload["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    payload["request_id"] = str(uuid.uuid4())
+    return payload
 
 
 def changed_values(payload: Mapping[str, Any], answer: Any) -> list[str]:
@@ -195,13 +206,12 @@ def _value(node: Mapping[str, Any] | None) -> Any:
     return None if node is None else (node.get("content") or {}).get("value")
 
 
-async def _labels(api: AsyncRossumAPIClient, annotation_id: int) -> list[str]:
+async def _labels(api: AsyncRossumAPIClient, annotation_id: int) -> tuple[list[str], list[str]]:
+    """Return the annotation's label URLs and their names (sorted)."""
     annotation = await api.retrieve_annotation(annotation_id)
-    names = []
-    for url in annotation.labels or []:
-        label = await api.request_json("GET", str(url))
-        names.append(str(label.get("name")))
-    return sorted(names)
+    urls = [str(url) for url in annotation.labels or []]
+    names = [str((await api.request_json("GET", url)).get("name")) for url in urls]
+    return urls, sorted(names)
 
 
 def _client(args: argparse.Namespace, environ: Mapping[str, str]) -> AsyncRossumAPIClient:
@@ -232,6 +242,7 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     async with api if api is not None else contextlib.nullcontext():
         token = await api.get_token() if api is not None else None
         base_url = args.api_url.rstrip("/").removesuffix("/api/v1") if args.api_url else None
+        current = await _labels(api, args.annotation) if api and args.annotation else None
         if args.from_recording:
             payload = recorded_payload(
                 args.from_recording,
@@ -247,8 +258,8 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 base_url=base_url,
                 token=token,
                 annotation_id=args.annotation,
+                labels=current[0] if current else None,
             )
-        before = await _labels(api, args.annotation) if api and args.annotation else None
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if not args.unsigned:
@@ -265,8 +276,8 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         out.write(describe_answer(answer))
         for line in changed_values(payload, answer):
             out.write(f"changes {line}\n")
-        if before is not None and api is not None and args.annotation:
-            after = await _labels(api, args.annotation)
+        if current is not None and api is not None and args.annotation:
+            before, after = current[1], (await _labels(api, args.annotation))[1]
             out.write(f"labels: {', '.join(before) or '-'} -> {', '.join(after) or '-'}\n")
     return EXIT_OK if response.is_success else EXIT_REFUSED
 

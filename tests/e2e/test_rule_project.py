@@ -7,6 +7,7 @@ server on loopback; `hook apply`, `send`, `hook test` and `replay` are the CLI's
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shlex
@@ -19,8 +20,8 @@ import httpx
 import pytest
 
 from sandbox.app import create_sandbox_app
-from sandbox.server import serving_in_thread
-from sandbox.settings import SandboxSettings
+from sandbox.server import add_arguments as add_sandbox_arguments
+from sandbox.server import serving_in_thread, settings_from_args
 from service import cli
 from service.rules import load_rules
 from tests.e2e.service_process import free_port, running_service, wait_for_lines
@@ -56,6 +57,19 @@ def _readme_commands(sandbox_url: str, service_url: str) -> dict[str, list[str]]
     return found
 
 
+def _readme_sandbox_args() -> argparse.Namespace:
+    """Return the options of the README's `rossum-hooks sandbox` line, as the CLI parses them."""
+    line = next(
+        line.strip()
+        for block in code_blocks(ZERO, "sh")
+        for line in block.splitlines()
+        if line.strip().startswith("rossum-hooks sandbox")
+    )
+    parser = argparse.ArgumentParser()
+    add_sandbox_arguments(parser)
+    return parser.parse_args(shlex.split(line.rstrip("&"))[2:])
+
+
 def _import_body() -> dict[str, object]:
     body = re.search(r"-d '(\{.*?\})'", section(ZERO), re.S)
     assert body is not None, "the README imports an invoice with curl -d '{...}'"
@@ -82,7 +96,7 @@ def test_the_readme_rule_project_is_applied_served_and_labels_a_real_delivery(
     project = tmp_path / "project"
     project.mkdir()
     write_rule_project(project)
-    sandbox = create_sandbox_app(SandboxSettings(rate_limit_per_s=0, delivery_retry_delay_s=0))
+    sandbox = create_sandbox_app(settings_from_args(_readme_sandbox_args()))
     with serving_in_thread(sandbox) as sandbox_url:
         port = free_port()
         service_url = f"http://127.0.0.1:{port}"

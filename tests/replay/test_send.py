@@ -31,7 +31,7 @@ def test_content_payloads_carry_fields_rows_and_settings() -> None:
 
 
 def test_a_real_annotation_is_named_by_api_url_and_id() -> None:
-    """With --api-url and --annotation the payload points there, labels left to the API."""
+    """With --api-url and --annotation the payload points there, with its current labels."""
     payload = built_payload(
         "annotation_content.started",
         fields={},
@@ -40,9 +40,11 @@ def test_a_real_annotation_is_named_by_api_url_and_id() -> None:
         base_url="http://127.0.0.1:8900",
         token="tok",
         annotation_id=3001,
+        labels=["http://127.0.0.1:8900/api/v1/labels/1"],
     )
     assert payload["annotation"]["url"] == "http://127.0.0.1:8900/api/v1/annotations/3001"
-    assert payload["rossum_authorization_token"] == "tok" and "labels" not in payload["annotation"]
+    assert payload["rossum_authorization_token"] == "tok"
+    assert payload["annotation"]["labels"] == ["http://127.0.0.1:8900/api/v1/labels/1"]
     status = built_payload(
         "annotation_status.changed",
         fields={},

@@ -46,6 +46,7 @@ async def info(request: Request) -> Response:
             "demo_queue": urls.of("queues", DEMO_QUEUE_ID)
             if sandbox.store.find("queues", DEMO_QUEUE_ID)
             else None,
+            "inboxes": [i["email"] for i in sandbox.store.values("inboxes")],
             "counts": {kind: len(table) for kind, table in sandbox.store.tables.items()},
             "deliveries_running": sandbox.deliveries.busy,
         }

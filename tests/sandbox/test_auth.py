@@ -144,6 +144,7 @@ async def test_sandbox_endpoints_need_no_token(anon: httpx.AsyncClient) -> None:
     body = response.json()
     assert body["api"] == "http://sandbox.test/api/v1"
     assert body["demo_queue"] == "http://sandbox.test/api/v1/queues/101"
+    assert body["inboxes"] == ["invoices@sandbox.rossum.app"]
     assert {"username": "demo@example.com", "password": "demo-password", "role": "admin"} in body[
         "users"
     ]

@@ -373,6 +373,14 @@ async def test_async_upload_document_polls_its_task(
         {"k": 1},
         [],
     )
+    annotation = await api.create_new_annotation(
+        {"status": "created", "document": created.url, "queue": f"{served.api}/queues/{queue}"}
+    )
+    assert (annotation.status, annotation.document) == ("created", created.url)
+    # The older queue upload, deprecated in the SDK (it warns), still answers as Rossum did.
+    with pytest.warns(DeprecationWarning):
+        imported = await api.upload_and_wait_until_imported(queue, pdf, "old.pdf", sleep_s=0)
+    assert (imported.status, imported.queue) == ("to_review", f"{served.api}/queues/{queue}")
 
 
 # --- export, labels ----------------------------------------------------------------------------

@@ -151,3 +151,16 @@ async def test_export_to_status_only_on_post(api: httpx.AsyncClient, sandbox: Sa
     assert (await api.get(ann["url"])).json()["status"] == "exported"
     xlsx = await api.get("/api/v1/queues/101/export", params={"format": "xlsx"})
     assert xlsx.status_code == 400
+
+
+async def test_annotation_filters_full_text_workspace_and_time(api: httpx.AsyncClient) -> None:
+    """`search` matches word prefixes of values; `queue__workspace` and `*_after` narrow too."""
+    acme = await import_invoice(api, sender_name="Acme Rockets Inc.")
+    other = await import_invoice(api, sender_name="Globex")
+    ids = [acme["id"], other["id"]]
+    by_text = await _annotation_ids(api, search="rock acm")
+    by_workspace = await _annotation_ids(api, queue__workspace="11", ordering="-id")
+    future = await _annotation_ids(api, modified_at_after="2999-01-01")
+    assert [i for i in by_text if i in ids] == [acme["id"]]
+    assert [i for i in by_workspace if i in ids] == [other["id"], acme["id"]]
+    assert future == []

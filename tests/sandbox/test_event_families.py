@@ -507,3 +507,25 @@ async def test_creating_an_annotation_takes_only_the_created_status(
     for body in bodies:
         response = await api.post("/api/v1/annotations", json=body)
         assert response.status_code == 400 and response.json()["code"] == "bad_request", body
+
+
+async def test_bad_invocation_and_task_requests_get_rossums_errors(
+    api: httpx.AsyncClient,
+) -> None:
+    """Malformed ticks and invocations are 400s, unknown hooks and tasks 404s: never a 500."""
+    plain = await create_hook(api, events=["annotation_status"])
+    cases = [
+        (await api.post("/api/v1/sandbox/tick", json={"at": "yesterday"}), 400),
+        (await api.post("/api/v1/sandbox/tick", json={"hooks": "all"}), 400),
+        (await api.post("/api/v1/sandbox/tick", json={"hooks": [plain["id"]]}), 400),
+        (await api.post("/api/v1/sandbox/tick", json={"hooks": [99999]}), 404),
+        (await api.post("/api/v1/sandbox/tick", content=b"[1]"), 400),
+        (await api.post("/api/v1/hooks/99999/invoke", json={}), 404),
+        (await api.post(f"/api/v1/hooks/{plain['id']}/invoke", content=b"{oops"), 400),
+        (await api.get("/api/v1/tasks/99999"), 404),
+        (await api.get("/api/v1/uploads/99999"), 404),
+        (await api.get("/api/v1/emails/99999"), 404),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, (response.request.url, response.text)
+        assert set(response.json()) >= {"detail", "code"}

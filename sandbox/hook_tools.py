@@ -29,7 +29,7 @@ from sandbox.emails import email_trigger
 from sandbox.errors import bad_request
 from sandbox.hook_fields import EVENT_ACTIONS, check_config
 from sandbox.http import caller, read_object, sandbox_of, urls_of
-from sandbox.payloads import Trigger, build_payload, common_keys, is_interactive
+from sandbox.payloads import Trigger, build_payload, is_interactive
 from sandbox.store import now_iso
 from sandbox.upload_events import upload_trigger
 from sandbox.urls import id_from_url
@@ -66,54 +66,36 @@ async def generate_payload(request: Request) -> Response:
     hook = sandbox.store.get("hooks", request.path_params["hook_id"])
     body = await read_object(request)
     event, action = _event_action(body)
-    token, request_id, timestamp = caller(request).token, str(uuid.uuid4()), now_iso()
+    statuses: dict[str, str | None] = {}
     if event in ANNOTATION_EVENTS:
         if "annotation" not in body:
             raise bad_request(f"annotation: this field is required for {event} events.")
         ann_id = id_from_url(body["annotation"], "annotations", field="annotation")
         ann = sandbox.store.get("annotations", ann_id)
-        status = _status(body, "status", ann["status"])
-        previous = _status(body, "previous_status", ann["previous_status"])
-        trigger = Trigger(event, action, ann_id, urls, previous_status=previous)
-        payload = build_payload(
-            sandbox.store,
-            hook,
-            trigger,
-            request_id=request_id,
-            timestamp=timestamp,
-            token=token,
-            updated_datapoints=[],
-        )
-        payload["annotation"] |= {"status": status, "previous_status": previous}
+        statuses["status"] = _status(body, "status", ann["status"])
+        statuses["previous_status"] = _status(body, "previous_status", ann["previous_status"])
+        trigger = Trigger(event, action, ann_id, urls, previous_status=statuses["previous_status"])
     elif event in RECORD_EVENTS:
         kind = RECORD_EVENTS[event]
         name = kind.rstrip("s")
         if name not in body:
             raise bad_request(f"{name}: this field is required for {event} events.")
         record = sandbox.store.get(kind, id_from_url(body[name], kind, field=name))
-        if event == "upload":
-            trigger = upload_trigger(sandbox.store, record, urls)
-        else:
-            trigger = email_trigger(sandbox.store, record, urls)
-        payload = build_payload(
-            sandbox.store,
-            hook,
-            trigger,
-            request_id=request_id,
-            timestamp=timestamp,
-            token=token,
-            updated_datapoints=[],
-        )
+        built = upload_trigger if event == "upload" else email_trigger
+        trigger = built(sandbox.store, record, urls)
     else:  # invocation: the common keys only
-        payload = common_keys(
-            hook,
-            urls,
-            event=event,
-            action=action,
-            request_id=request_id,
-            timestamp=timestamp,
-            token=token,
-        )
+        trigger = Trigger(event, action, None, urls)
+    payload = build_payload(
+        sandbox.store,
+        hook,
+        trigger,
+        request_id=str(uuid.uuid4()),
+        timestamp=now_iso(),
+        token=caller(request).token,
+        updated_datapoints=[],
+    )
+    if statuses:
+        payload["annotation"] |= statuses
     payload["secrets"] = dict.fromkeys(payload.get("secrets") or {}, REDACTED)
     return JSONResponse(payload)
 

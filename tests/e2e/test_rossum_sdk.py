@@ -20,6 +20,7 @@ import pytest
 from rossum_api import APIClientError, AsyncRossumAPIClient, SyncRossumAPIClient
 from rossum_api.domain_logic.annotations import ExportFileFormats
 from rossum_api.dtos import UserCredentials
+from rossum_api.models.automation_blocker import AutomationBlocker
 from rossum_api.models.document import Document
 from rossum_api.models.task import TaskStatus
 from rossum_api.models.user import User
@@ -61,7 +62,9 @@ class Served:
 def _receiver() -> Starlette:
     async def answer(request: Request) -> JSONResponse:
         payload = await request.json()
-        return JSONResponse({"messages": [], "operations": [], "echo": payload.get("action")})
+        blockers = [{"content": "Check the vendor."}] if payload["action"] == "initialize" else []
+        answer = {"messages": [], "operations": [], "automation_blockers": blockers}
+        return JSONResponse(answer | {"echo": payload.get("action")})
 
     return Starlette(routes=[Route("/hook", answer, methods=["POST"])])
 
@@ -256,6 +259,30 @@ async def test_async_retrieve_annotation_sideloads(served: Served, sdk: Callable
         await api.retrieve_annotation(ann["id"], sideloads=["queues"])
     with pytest.raises(dacite.WrongTypeError):
         await _collect(api.list_annotations(sideloads=["queues"], queue=queue))
+
+
+async def test_async_automation_blockers_sideloaded(
+    served: Served, sdk: Callable[..., Any]
+) -> None:
+    """A hook's blocker on `initialize` comes back as the SDK's AutomationBlocker model."""
+    queue = served.new_queue("sdk blockers")
+    api = sdk()
+    hook = await api.create_new_hook(
+        {
+            "name": "blocking hook",
+            "queues": [f"{served.api}/queues/{queue}"],
+            "events": ["annotation_content.initialize"],
+            "config": {"url": served.hook_url},
+        }
+    )
+    ann = served.import_invoice(queue, "blocked.pdf")
+    (listed,) = await _collect(api.list_annotations(sideloads=["automation_blockers"], queue=queue))
+    got = await api.retrieve_annotation(ann["id"], sideloads=["automation_blockers"])
+    await api.delete_hook(hook.id)
+    for annotation in (listed, got):
+        assert isinstance(annotation.automation_blocker, AutomationBlocker)
+        (content,) = annotation.automation_blocker.content
+        assert (content.level, content.type) == ("annotation", "extension")
 
 
 # --- organisations, users, workspaces, queues, schemas ----------------------------------------

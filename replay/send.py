@@ -26,6 +26,7 @@ import json
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -206,12 +207,20 @@ def _value(node: Mapping[str, Any] | None) -> Any:
     return None if node is None else (node.get("content") or {}).get("value")
 
 
-async def _labels(api: AsyncRossumAPIClient, annotation_id: int) -> tuple[list[str], list[str]]:
-    """Return the annotation's label URLs and their names (sorted)."""
-    annotation = await api.retrieve_annotation(annotation_id)
-    urls = [str(url) for url in annotation.labels or []]
+@dataclass(frozen=True)
+class Current:
+    """What a real annotation is now: its label URLs and names, and its content version."""
+
+    label_urls: list[str]
+    label_names: list[str]
+    modified_at: str | None
+
+
+async def _current(api: AsyncRossumAPIClient, annotation_id: int) -> Current:
+    annotation = await api.request_json("GET", f"annotations/{annotation_id}")
+    urls = [str(url) for url in annotation.get("labels") or []]
     names = [str((await api.request_json("GET", url)).get("name")) for url in urls]
-    return urls, sorted(names)
+    return Current(urls, sorted(names), annotation.get("modified_at"))
 
 
 def _client(args: argparse.Namespace, environ: Mapping[str, str]) -> AsyncRossumAPIClient:
@@ -242,7 +251,7 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     async with api if api is not None else contextlib.nullcontext():
         token = await api.get_token() if api is not None else None
         base_url = args.api_url.rstrip("/").removesuffix("/api/v1") if args.api_url else None
-        current = await _labels(api, args.annotation) if api and args.annotation else None
+        current = await _current(api, args.annotation) if api and args.annotation else None
         if args.from_recording:
             payload = recorded_payload(
                 args.from_recording,
@@ -258,8 +267,11 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
                 base_url=base_url,
                 token=token,
                 annotation_id=args.annotation,
-                labels=current[0] if current else None,
+                labels=current.label_urls if current else None,
             )
+            if current is not None and current.modified_at:
+                # The content version the service orders deliveries by: the annotation's own.
+                payload["annotation"]["modified_at"] = current.modified_at
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         if not args.unsigned:
@@ -277,7 +289,7 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         for line in changed_values(payload, answer):
             out.write(f"changes {line}\n")
         if current is not None and api is not None and args.annotation:
-            before, after = current[1], (await _labels(api, args.annotation))[1]
+            before, after = current.label_names, (await _current(api, args.annotation)).label_names
             out.write(f"labels: {', '.join(before) or '-'} -> {', '.join(after) or '-'}\n")
     return EXIT_OK if response.is_success else EXIT_REFUSED
 

@@ -21,7 +21,7 @@ from service.hook_file import HookFile, HookFileError
 SECRET_SHOWN = "(not shown)"
 _REF_LISTS = {"queues": "queues", "run_after": "hooks"}
 _SETS = ("events", "sideload")
-_SHOWN_CHARS = 120
+_SHOWN_CHARS = 200
 
 
 @dataclass(frozen=True)

@@ -130,12 +130,12 @@ def test_the_readme_rule_project_is_applied_served_and_labels_a_real_delivery(
             send = [*commands["send annotation_content.updated"], "--url", f"{service_url}/hooks"]
             assert cli.main(send) == 0
             sent = capsys.readouterr().out
-            assert "HTTP 200" in sent and "Globex is on the watchlist" in sent
-            assert "labels: watchlist -> watchlist" in sent
+            assert "HTTP 200" in sent and "labels: watchlist -> -" in sent
             assert cli.main(commands["hook test"]) == 0
             tested = capsys.readouterr().out
             assert "annotation_content.updated on" in tested
             assert "message warning on datapoint" in tested and "Acme Ltd." in tested
+            assert "labels: - -> watchlist" in tested
             wait_for_lines(project / "deliveries.jsonl", 3)
             process.terminate()
             process.wait(timeout=15)

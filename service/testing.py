@@ -7,10 +7,12 @@ Enable in the root `conftest.py` (the pure event fixtures come from `handlers.te
 - `sandbox`: the sandbox app (Rossum's API stand-in) in-process; no rate limit, no retry waits.
 - `sandbox_client`: an `AsyncRossumAPIClient` bound to it, logged in as the demo user.
 - `hook_service`: the webhook service in-process, calling the sandbox's API, with a hook
-  registered in the sandbox that delivers `annotation_content` and `annotation_status` events
-  to it (signed, with a token, payload logging on). Override `hook_router` to run your own
-  rules, `hook_settings` to give the hook its `settings` (what your rules read), and
-  `hook_service_settings` to change service settings (e.g. `record_path`).
+  registered in the sandbox that delivers every event family to it (annotation content and
+  status, `upload.created`, `email.received`, `invocation.manual`; signed, with a token,
+  payload logging on). `import_document`, `upload`, `import_email` and `invoke` drive them.
+  Override `hook_router` to run your own rules, `hook_settings` to give the hook its
+  `settings` (what your rules read), and `hook_service_settings` to change service settings
+  (e.g. `record_path`).
 
 The async fixtures are `pytest_asyncio` fixtures, so they work in pytest-asyncio's default
 strict mode (mark async tests `@pytest.mark.asyncio`) as well as with `asyncio_mode = "auto"`.
@@ -26,6 +28,7 @@ strict mode (mark async tests `@pytest.mark.asyncio`) as well as with `asyncio_m
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +52,14 @@ SERVICE_URL = "http://hooks.test"
 HOOK_SECRET = "rule-tests-webhook-secret"
 DEMO_USER = ("demo@example.com", "demo-password")
 DEMO_QUEUE = f"{SANDBOX_URL}/api/v1/queues/101"
-HOOK_EVENTS = ("annotation_content", "annotation_status")
+HOOK_EVENTS = (
+    "annotation_content",
+    "annotation_status",
+    "upload.created",
+    "email.received",
+    "invocation.manual",
+)
+DEMO_INBOX = "invoices@sandbox.rossum.app"
 
 
 def with_lifespan_state(app: ASGIApp, state: Mapping[str, Any]) -> ASGIApp:
@@ -143,6 +153,53 @@ class HookService:
         response.raise_for_status()
         annotation: dict[str, Any] = response.json()
         return annotation
+
+    async def upload(
+        self,
+        *files: tuple[str, bytes],
+        values: Mapping[str, str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Upload `(file name, bytes)` files to the demo queue; return the finished upload."""
+        parts: list[tuple[str, Any]] = [
+            ("content", (n, d, "application/octet-stream")) for n, d in files
+        ]
+        for name, value in (("values", values), ("metadata", metadata)):
+            if value is not None:
+                parts.append((name, ("", json.dumps(value).encode(), "application/json")))
+        response = await self.sandbox_http.post("/api/v1/uploads?queue=101", files=parts)
+        response.raise_for_status()
+        task = await self._finished_task(response.json()["url"])
+        upload = await self.sandbox_http.get(task["content"]["upload"])
+        found: dict[str, Any] = upload.json()
+        return found
+
+    async def import_email(self, raw_message: bytes) -> dict[str, Any]:
+        """Import a raw email into the demo queue's inbox; return the email once delivered."""
+        response = await self.sandbox_http.post(
+            "/api/v1/emails/import",
+            files={"raw_message": ("message.eml", raw_message)},
+            data={"recipient": DEMO_INBOX},
+        )
+        response.raise_for_status()
+        task = await self._finished_task(response.json()["url"])
+        email = await self.sandbox_http.get(task["content"]["email"])
+        found: dict[str, Any] = email.json()
+        return found
+
+    async def invoke(self, **fields: Any) -> Any:
+        """Invoke the hook manually (`invocation.manual`); return its answer."""
+        response = await self.sandbox_http.post(f"{self.hook['url']}/invoke", json=fields)
+        response.raise_for_status()
+        return response.json()
+
+    async def _finished_task(self, task_url: str) -> dict[str, Any]:
+        await self.deliveries()  # waits until the upload's or email's work is done
+        response = await self.sandbox_http.get(task_url, params={"no_redirect": "true"})
+        task: dict[str, Any] = response.json()
+        if task["status"] != "succeeded":
+            raise RuntimeError(f"the sandbox's task failed: {task['detail']}")
+        return task
 
     async def finish_recording(self) -> Path:
         """Write out what the recorder holds and stop it; return the recording's path."""

@@ -74,6 +74,57 @@ SIDELOADS = frozenset(
         "suggested_edits",
     }
 )
+# The annotation object's attributes (API reference, "Annotation"), for `fields` / `fields!`.
+ATTRIBUTES = frozenset(
+    [
+        "id",
+        "url",
+        "status",
+        "document",
+        "queue",
+        "schema",
+        "relations",
+        "pages",
+        "creator",
+        "created_at",
+        "modifier",
+        "modified_by",
+        "modified_at",
+        "assigned_at",
+        "confirmed_at",
+        "deleted_at",
+        "exported_at",
+        "export_failed_at",
+        "purged_at",
+        "rejected_at",
+        "confirmed_by",
+        "deleted_by",
+        "exported_by",
+        "purged_by",
+        "rejected_by",
+        "rir_poll_id",
+        "messages",
+        "content",
+        "suggested_edit",
+        "time_spent",
+        "metadata",
+        "automated",
+        "related_emails",
+        "email",
+        "automation_blocker",
+        "email_thread",
+        "has_email_thread_with_replies",
+        "has_email_thread_with_new_replies",
+        "organization",
+        "automatically_rejected",
+        "prediction",
+        "assignees",
+        "labels",
+        "restricted_access",
+        "training_enabled",
+        "einvoice",
+    ]
+)
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -192,4 +243,5 @@ ANNOTATIONS = ListSpec(
     filters=_annotation_filters(),
     orderings=_annotation_orderings(),
     sideloads=SIDELOADS,
+    selectable=True,
 )

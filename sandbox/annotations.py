@@ -18,9 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import serialize
-from sandbox.annotation_query import ANNOTATIONS
+from sandbox.annotation_query import ANNOTATIONS, ATTRIBUTES
 from sandbox.errors import bad_request
 from sandbox.http import caller, read_object, sandbox_of, urls_of
+from sandbox.listing import field_selection
 from sandbox.notes import add_note
 from sandbox.pagination import paginate_pages
 from sandbox.sideloads import sideloaded
@@ -60,8 +61,11 @@ def annotation_page(
 def _with_sideloads(
     request: Request, sandbox: Sandbox, page: dict[str, Any], urls: Urls
 ) -> dict[str, Any]:
+    select = field_selection(request, ATTRIBUTES)
     page.update(sideloaded(request, sandbox, page["results"], urls))
-    page["results"] = [serialize.annotation(sandbox.store, a, urls) for a in page["results"]]
+    page["results"] = [
+        select(serialize.annotation(sandbox.store, a, urls)) for a in page["results"]
+    ]
     return page
 
 

@@ -177,10 +177,15 @@ class ListSpec:
     default_ordering: str = "id"
     # Ordering keys computed from their name (`field.<schema_id>.<type>` in search).
     dynamic: Callable[[str], Value | None] | None = None
+    # Whether `fields` / `fields!` (attributes to include / exclude) are served.
+    selectable: bool = False
 
     def check_params(self, request: Request) -> None:
         """Refuse any query parameter this list does not implement."""
-        refuse_unknown(request, self.kind, self.extra | set(self.filters), sideloads=self.sideloads)
+        known = self.extra | set(self.filters)
+        refuse_unknown(
+            request, self.kind, known, sideloads=self.sideloads, selectable=self.selectable
+        )
 
     def predicate(self, request: Request) -> Predicate:
         """Return one predicate for every filter in the query (all must hold)."""
@@ -231,6 +236,7 @@ def refuse_unknown(
     known: Collection[str],
     *,
     sideloads: Collection[str] = (),
+    selectable: bool = False,
 ) -> None:
     """Answer 400 for a query parameter, sideload or `fields` selection not implemented."""
     allowed = PAGING | EMPTY_OK | set(known)
@@ -241,7 +247,7 @@ def refuse_unknown(
                 f"{name}: filter not supported on {kind}; "
                 f"supported filters: {', '.join(filters) or 'none'}."
             )
-        if name in {"fields", "fields!"} and raw:
+        if name in {"fields", "fields!"} and raw and not selectable:
             raise bad_request(f"{name}: selecting fields is not supported by the sandbox.")
         if name == "content.schema_id" and raw and "content" not in sideloads_of(request):
             raise bad_request("content.schema_id: only valid with sideload=content.")
@@ -272,6 +278,22 @@ def order(
 
         result.sort(key=key, reverse=descending)
     return result
+
+
+def field_selection(request: Request, attributes: Collection[str]) -> Callable[[Any], Any]:
+    """Return what `fields` (keep) and `fields!` (drop) make of a served object (API
+    reference, "Query fields"); an attribute not in `attributes` is a 400."""
+    include = [f.strip() for f in (request.query_params.get("fields") or "").split(",") if f]
+    exclude = [f.strip() for f in (request.query_params.get("fields!") or "").split(",") if f]
+    unknown = [name for name in include + exclude if name not in attributes]
+    if unknown:
+        raise bad_request(f"fields: unknown attributes {unknown}.")
+
+    def select(served: dict[str, Any]) -> dict[str, Any]:
+        kept = {k: v for k, v in served.items() if not include or k in include}
+        return {k: v for k, v in kept.items() if k not in exclude}
+
+    return select
 
 
 def sideloads_of(request: Request) -> list[str]:

@@ -39,7 +39,7 @@ FORMATS = ("json", "csv", "xml")
 EXPORT_PARAMS = frozenset(
     {"format", "columns", "prepend_columns", "append_columns", "to_status", "queue"}
 )
-EXPORT = replace(ANNOTATIONS, sideloads=frozenset(), extra=EXPORT_PARAMS)
+EXPORT = replace(ANNOTATIONS, sideloads=frozenset(), extra=EXPORT_PARAMS, selectable=False)
 META_COLUMNS = (
     "meta_arrived_at",
     "meta_file",

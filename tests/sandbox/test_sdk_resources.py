@@ -33,7 +33,8 @@ async def test_ordering_is_multi_key_with_nulls_last_ascending(api: httpx.AsyncC
         pytest.param("/annotations", {"ordering": "status,bogus"}, id="second-ordering-key"),
         pytest.param("/annotations", {"sideload": "workflow_runs"}, id="sideload"),
         pytest.param("/annotations", {"content.schema_id": "amount_total"}, id="no-content"),
-        pytest.param("/annotations", {"fields": "id,url"}, id="fields"),
+        pytest.param("/documents", {"fields": "id,url"}, id="fields-on-documents"),
+        pytest.param("/annotations", {"fields": "id,colour"}, id="unknown-field"),
         pytest.param("/annotations", {"status": "done"}, id="unknown-status"),
         pytest.param("/annotations", {"modified_at_after": "yesterday"}, id="bad-timestamp"),
         pytest.param("/documents", {"sideload": "annotations"}, id="documents-sideload"),
@@ -164,3 +165,14 @@ async def test_annotation_filters_full_text_workspace_and_time(api: httpx.AsyncC
     assert [i for i in by_text if i in ids] == [acme["id"]]
     assert [i for i in by_workspace if i in ids] == [other["id"], acme["id"]]
     assert future == []
+
+
+async def test_annotation_fields_include_and_exclude(api: httpx.AsyncClient) -> None:
+    """`fields` keeps only the named attributes; `fields!` drops them."""
+    await import_invoice(api)
+    kept = (await api.get("/api/v1/annotations", params={"fields": "id,url"})).json()
+    dropped = (await api.get("/api/v1/annotations", params={"fields!": "content,labels"})).json()
+    assert {tuple(sorted(a)) for a in kept["results"]} == {("id", "url")}
+    assert all(
+        "content" not in a and "labels" not in a and "status" in a for a in dropped["results"]
+    )

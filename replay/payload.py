@@ -82,6 +82,12 @@ class Record:
             return _str_or_none(answer.get("code"))
         return None
 
+    @property
+    def host_refused(self) -> bool:
+        """Tell whether the service refused the delivery's host (a 403 before, or since the
+        host check no longer refuses a delivery, a 200 with outcome `base_url_not_allowed`)."""
+        return _REFUSED_BASE_URL in (self.refused_code, self.data.get("outcome"))
+
 
 def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
@@ -135,7 +141,7 @@ def rewrite_body(record: Record, rewrite: Rewrite) -> dict[str, Any]:
     """Return the recorded payload rebuilt for the target described by `rewrite`."""
     body = dict(record.data["body"])
     old_base = body.get("base_url")
-    if rewrite.base_url and record.refused_code != _REFUSED_BASE_URL:
+    if rewrite.base_url and not record.host_refused:
         if isinstance(old_base, str) and old_base:
             body = _replace_prefix(body, old_base.rstrip("/"), rewrite.base_url)
         body["base_url"] = rewrite.base_url
@@ -188,7 +194,7 @@ def recorded_headers(record: Record) -> list[tuple[str, str]]:
 def accepted_origin(record: Record) -> str | None:
     """Return the Rossum origin a delivery named, unless the service refused it for that."""
     body = record.data.get("body")
-    if record.refused_code == _REFUSED_BASE_URL or not isinstance(body, Mapping):
+    if record.host_refused or not isinstance(body, Mapping):
         return None
     url = body.get("base_url") or body.get("hook")
     if not isinstance(url, str):

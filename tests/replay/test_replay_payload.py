@@ -78,6 +78,10 @@ def test_rewrite_leaves_out_what_the_recording_left_out() -> None:
     refused = _record(status=403, answer={"detail": "no", "code": "base_url_not_allowed"})
     assert rewrite_body(refused, Rewrite(base_url=NEW))["base_url"] == OLD
     assert accepted_origin(refused) is None and accepted_origin(_record()) == OLD
+    # Since a refused host still gets its rules: a 200 whose outcome says the host was refused.
+    answered = _record(outcome="base_url_not_allowed")
+    assert rewrite_body(answered, Rewrite(base_url=NEW))["base_url"] == OLD
+    assert accepted_origin(answered) is None
 
 
 def test_build_request_signs_the_new_bytes() -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from sandbox.cron import CronError, check_schedule
 from sandbox.errors import bad_request
+from sandbox.json_schema import problems
 from sandbox.payloads import SIDELOADS
 from sandbox.store import Record, Store
 
@@ -162,7 +163,23 @@ def validated_hook(
     if current is not None and current["id"] in record["run_after"]:
         raise bad_request("run_after: a hook cannot run after itself.")
     _apply_simple(store, body, record)
+    _check_against_schemas(record)
     return record
+
+
+def _check_against_schemas(record: Record) -> None:
+    """Refuse `settings` / `secrets` that break the hook's own `settings_schema` / `secrets_schema`.
+
+    Secret values never appear in the message, only where the problem is.
+    """
+    for key, schema_key in (("settings", "settings_schema"), ("secrets", "secrets_schema")):
+        schema = record.get(schema_key)
+        if not isinstance(schema, dict):
+            continue
+        found = problems(record.get(key, {}), schema, key)
+        if found:
+            shown = found if key == "settings" else [p.split(":")[0] + ": invalid" for p in found]
+            raise bad_request(f"{key} does not match {schema_key}: " + "; ".join(shown[:5]) + ".")
 
 
 def _apply_simple(store: Store, body: Mapping[str, Any], record: Record) -> None:

@@ -141,3 +141,57 @@ async def test_extension_fields_and_schemas_are_writable(api: httpx.AsyncClient)
     assert {key: hook[key] for key in fields} == fields
     response = await api.patch(hook["url"], json={"secrets_schema": "x"})
     assert response.status_code == 400 and "secrets_schema" in response.json()["detail"]
+
+
+async def test_settings_are_validated_against_the_hooks_settings_schema(
+    api: httpx.AsyncClient,
+) -> None:
+    """As Rossum does: `settings` must match `settings_schema`, on create and on change."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "limit": {"type": "integer", "minimum": 1},
+            "names": {"type": "array", "items": {"type": "string"}},
+            "mode": {"enum": ["fast", "safe"]},
+        },
+        "required": ["limit"],
+        "additionalProperties": {"type": ["string", "number"]},
+    }
+    hook = await create_hook(api, settings_schema=schema, settings={"limit": 2, "other": "x"})
+    refused = [
+        ({"limit": 0}, "settings.limit: 0 is below minimum 1"),
+        ({"limit": 2, "names": ["a", 3]}, "settings.names[1]: expected string, got 3"),
+        ({"limit": 2, "mode": "slow"}, "settings.mode: expected one of ['fast', 'safe']"),
+        ({"names": []}, "settings.limit: required"),
+        ({"limit": 2, "flag": True}, "settings.flag: expected string or number, got True"),
+        ({"limit": 1.5}, "settings.limit: expected integer, got 1.5"),
+    ]
+    for settings, words in refused:
+        response = await api.patch(hook["url"], json={"settings": settings})
+        assert response.status_code == 400, settings
+        assert words in response.json()["detail"], response.json()["detail"]
+    tightened = await api.patch(
+        hook["url"],
+        json={"settings_schema": {"type": "object", "maxProperties": 1, "required": ["x"]}},
+    )
+    assert tightened.status_code == 400 and "settings.x: required" in tightened.json()["detail"]
+    ok = await api.patch(hook["url"], json={"settings": {"limit": 3, "mode": "safe"}})
+    assert ok.status_code == 200 and ok.json()["settings"] == {"limit": 3, "mode": "safe"}
+
+
+async def test_secret_values_never_appear_in_schema_errors(api: httpx.AsyncClient) -> None:
+    """A secret breaking `secrets_schema` is refused naming the key, not the value."""
+    schema = {"type": "object", "additionalProperties": {"type": "string", "minLength": 20}}
+    response = await api.post(
+        "/api/v1/hooks",
+        json={
+            "name": "h",
+            "events": ["annotation_status"],
+            "config": {"url": HOOK_URL},
+            "secrets_schema": schema,
+            "secrets": {"api_key": "short-secret-value"},
+        },
+    )
+    assert response.status_code == 400
+    assert "secrets.api_key: invalid" in response.json()["detail"]
+    assert "short-secret-value" not in response.text

@@ -8,9 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from client import AsyncRossumAPIClient, UserCredentials
+from client import AsyncRossumAPIClient, BadRequest, UserCredentials
 from handlers.hook_settings import Setting
 from handlers.routing import Router
+from handlers.rules import router as shipped_router
 from sandbox.app import create_sandbox_app
 from sandbox.settings import SandboxSettings
 from service.hook_file import HookFileError, read_hook_file
@@ -135,3 +136,22 @@ def test_rule_events_subscribe_to_what_the_rules_register() -> None:
         "annotation_content.updated",
         "annotation_status",
     ]
+
+
+async def test_the_sandbox_enforces_the_schema_the_rules_generate(
+    api: AsyncRossumAPIClient,
+) -> None:
+    """The shipped rules' `settings_schema` accepts their defaults; a wrong type is refused."""
+    schema = shipped_router.settings_schema()
+    defaults = {name: prop["default"] for name, prop in schema["properties"].items()}
+    body = {
+        "name": "shipped",
+        "events": ["annotation_content"],
+        "config": {"url": "http://hooks.test/hooks"},
+        "settings_schema": schema,
+        "settings": defaults,
+    }
+    hook = await api.request_json("POST", "hooks", json=body)
+    assert hook["settings"] == defaults
+    with pytest.raises(BadRequest, match=r"settings\.expedite_amount: expected number"):
+        await api.update_part_hook(hook["id"], {"settings": {"expedite_amount": "lots"}})

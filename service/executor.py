@@ -26,17 +26,24 @@ class Outcome:
 
     labels_added: tuple[str, ...] = ()
     labels_removed: tuple[str, ...] = ()
-    stale: bool = False  # older than the newest content version acted on: nothing was done
+    # Older than the newest content version acted on: nothing was done, and the answer must
+    # not carry content operations either (they would overwrite newer content).
+    stale: bool = False
 
 
 def has_api_work(event: HookEvent, decision: Decision) -> bool:
-    """Tell whether `decision` asks for anything on `event`'s annotation beyond the answer."""
+    """Tell whether `decision` changes `event`'s annotation: labels, updates or operations.
+
+    Content operations in a content event's answer count too: they must not be answered for
+    content older than the newest version seen (see `Outcome.stale`).
+    """
     if event.annotation_url is None:
         return False
-    api_operations = bool(decision.operations) and event.event != "annotation_content"
-    return (
-        bool(decision.add_labels or decision.remove_labels or decision.annotation_update)
-        or api_operations
+    return bool(
+        decision.add_labels
+        or decision.remove_labels
+        or decision.annotation_update
+        or decision.operations
     )
 
 

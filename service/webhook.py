@@ -21,6 +21,7 @@ that is not retried: 200 with an error message (`base_url_not_allowed`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 from datetime import UTC, datetime
@@ -168,4 +169,9 @@ def _answer(
     if failure is not None:
         decision = Decision.merge(decision, Decision(messages=(error(FAILURE_MESSAGES[failure]),)))
         delivery.messages = len(decision.messages)
+    if delivery.stale:
+        # Built from content older than a delivery already acted on: its replaces would
+        # overwrite the newer content, so Rossum gets the messages only.
+        decision = dataclasses.replace(decision, operations=())
+        delivery.operations = 0
     return JSONResponse(build_response(event, decision))

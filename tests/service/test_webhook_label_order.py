@@ -132,3 +132,18 @@ async def test_failed_apply_leaves_the_label_in_doubt(
         # The snapshot still says "no labels", but the failed add may have happened.
         await _send(client, _delivery(LOW, at=TIMESTAMP + timedelta(seconds=2), labels=[]))
     assert rossum.applied[-1]["operations"]["remove"] == [rossum.labels["expedite"]]
+
+
+async def test_older_delivery_answers_without_content_operations(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A stale delivery's replaces would overwrite newer content: its answer has none."""
+    newer = _delivery({"currency": "usd"}, at=TIMESTAMP + timedelta(seconds=1), labels=[])
+    older = _delivery({"currency": "EUR "}, at=TIMESTAMP, labels=[])
+    async with service() as client:
+        first = await client.post("/hooks", content=newer, headers=signed(newer, SECRET)[0])
+        second = await client.post("/hooks", content=older, headers=signed(older, SECRET)[0])
+        fresh = _delivery({"currency": "EUR "}, at=TIMESTAMP + timedelta(seconds=2), labels=[])
+        third = await client.post("/hooks", content=fresh, headers=signed(fresh, SECRET)[0])
+    assert first.json()["operations"] == [] and second.json()["operations"] == []
+    assert [op["value"]["content"]["value"] for op in third.json()["operations"]] == ["eur"]

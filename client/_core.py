@@ -88,6 +88,15 @@ def http_options(timeout: float | httpx.Timeout | None, in_flight: int) -> dict[
     }
 
 
+@functools.lru_cache(maxsize=256)
+def _origin_parts(base_url: str) -> tuple[tuple[str, str, int | None], str]:
+    """Return `(scheme, host, port)` and the netloc of an API root, parsed once per root
+    (a client is derived for every delivery, mostly for the same few roots).
+    """
+    url = httpx.URL(base_url)
+    return (url.scheme, url.host, url.port), url.netloc.decode("ascii")
+
+
 def _debug_enabled() -> bool:
     return log.enabled(logging.DEBUG)
 
@@ -139,10 +148,8 @@ class ClientCore(Generic[K]):
     def _target(self, base_url: str, credentials: Credentials) -> None:
         self.base_url = base_url.rstrip("/")
         self._prefix = self.base_url + "/"
-        origin = httpx.URL(self.base_url)
-        self._origin = (origin.scheme, origin.host, origin.port)
         # The shared rate cap's budget: one per API host (one Rossum organisation).
-        self._rate_key = origin.netloc.decode("ascii")
+        self._origin, self._rate_key = _origin_parts(self.base_url)
         self._keeper = self._new_keeper(credentials)
 
     def _derived(

@@ -6,6 +6,7 @@ with a negative fake id and URL, so "create the label if missing, then apply it"
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,12 +42,18 @@ def synthetic_answer(
     return 204, None
 
 
+@functools.lru_cache(maxsize=256)
+def _request(method: str, url: str) -> httpx.Request:
+    """Return the request a synthetic answer names (parsed once per URL; only read)."""
+    return httpx.Request(method, url)
+
+
 def synthetic_response(
     method: str, url: str, body: Any, prefix: str, fake_id: int
 ) -> httpx.Response:
     """Return the synthetic answer as an httpx response."""
     status, payload = synthetic_answer(method, url.removeprefix(prefix), body, prefix, fake_id)
-    request = httpx.Request(method, url)
+    request = _request(method, url)
     if payload is None:
         return httpx.Response(status, request=request)
     return httpx.Response(status, json=payload, request=request)

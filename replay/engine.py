@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 import httpx
-from pydantic_core import from_json
 
 from replay.diff import Observed, compare
 from replay.payload import Record, Rewrite, Selection, build_request, parse_records
@@ -35,18 +34,18 @@ class Recording:
         elif not self._path.is_file():
             raise ReplayUsageError(f"no recording at {source}")
 
-    def lines(self) -> Iterator[str]:
-        """Yield the recording's lines."""
+    def lines(self) -> Iterator[str | bytes]:
+        """Yield the recording's lines (bytes from a file: JSON is decoded from UTF-8 bytes)."""
         if self._kept is not None:
             yield from self._kept
             return
         assert self._path is not None
-        with self._path.open(encoding="utf-8") as file:
+        with self._path.open("rb") as file:
             yield from file
 
     def records(self) -> Iterator[Record]:
         """Yield the recording's records (raise `RecordingError` on a bad line)."""
-        return parse_records(self.lines(), loads=from_json)
+        return parse_records(self.lines())
 
 
 def count_lines(recording: Recording) -> int:

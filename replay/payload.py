@@ -10,13 +10,13 @@ for its signature is sent unsigned, so that the refusal is replayed too.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic_core import to_json
+import msgspec
+from pydantic_core import from_json, to_json
 
 from handlers.signature import signature_headers
 
@@ -33,12 +33,107 @@ class RecordingError(ValueError):
     """A recording line is not a delivery record; the message names the line."""
 
 
+class RecordData(Mapping[str, Any]):
+    """A record line's fields, its `body` kept as the recorded JSON bytes until read.
+
+    Replaying a delivery as recorded needs the body's bytes, not its objects: the replay signs
+    and sends them as they are, and only the service parses them. Reading `["body"]` parses
+    them (once).
+    """
+
+    __slots__ = ("_body", "_fields", "raw_body")
+
+    def __init__(self, fields: dict[str, Any], raw_body: bytes) -> None:
+        self._fields, self.raw_body = fields, raw_body
+        self._body: Any = _UNPARSED
+
+    def __getitem__(self, key: str) -> Any:
+        if key != "body":
+            return self._fields[key]
+        if self._body is _UNPARSED:
+            self._body = from_json(self.raw_body)
+        return self._body
+
+    def __contains__(self, key: object) -> bool:
+        return key == "body" or key in self._fields
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._fields
+        yield "body"
+
+    def __len__(self) -> int:
+        return len(self._fields) + 1
+
+
+_UNPARSED = object()
+_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_VALUE = msgspec.json.Decoder()
+
+
+class _AnnotationHead(msgspec.Struct):
+    labels: Any = None
+
+
+class _BodyHead(msgspec.Struct):
+    """What a replay reads of a body itself: where it is from, and the labels it shows."""
+
+    base_url: Any = None
+    hook: Any = None
+    labels: Any = None
+    annotation: _AnnotationHead | None = None
+
+
+_BODY_HEAD = msgspec.json.Decoder(_BodyHead)
+
+
+def decode_line(text: str | bytes) -> RecordData | None:
+    """Return a recording line's fields with the body left unparsed, or None when the line is
+    JSON but not an object with a body; raise ValueError when it is not JSON.
+    """
+    try:
+        fields = _LINE.decode(text)
+    except msgspec.ValidationError:  # valid JSON, but not an object
+        return None
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from None
+    raw_body = fields.pop("body", None)
+    if raw_body is None:
+        return None
+    return RecordData({k: _VALUE.decode(v) for k, v in fields.items()}, bytes(raw_body))
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
     """One recorded delivery and the line it came from."""
 
     line: int
     data: Mapping[str, Any]
+
+    @property
+    def raw_body(self) -> bytes | None:
+        """Return the body's recorded JSON bytes, when the record was read from a line."""
+        return self.data.raw_body if isinstance(self.data, RecordData) else None
+
+    def body_head(self) -> Mapping[str, Any] | None:
+        """Return the body's `base_url`, `hook`, `labels` and `annotation.labels` (None when
+        the body is not an object), without parsing the rest of a recorded body.
+        """
+        raw = self.raw_body
+        if raw is not None and raw.startswith(b"{"):
+            try:
+                head = _BODY_HEAD.decode(raw)
+            except msgspec.DecodeError:
+                pass  # an unusual shape (e.g. a non-object annotation): read it all
+            else:
+                annotation = None if head.annotation is None else {"labels": head.annotation.labels}
+                return {
+                    "base_url": head.base_url,
+                    "hook": head.hook,
+                    "labels": head.labels,
+                    "annotation": annotation,
+                }
+        body = self.data.get("body")
+        return body if isinstance(body, Mapping) else None
 
     @property
     def event(self) -> str | None:
@@ -72,6 +167,9 @@ class Record:
     @property
     def replayable(self) -> bool:
         """Tell whether the body was recorded (a body that was not JSON or not read was not)."""
+        raw = self.raw_body
+        if raw is not None:
+            return raw.startswith(b"{")
         return isinstance(self.data.get("body"), dict)
 
     @property
@@ -93,18 +191,16 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_records(
-    lines: Iterable[str], *, loads: Callable[[str], Any] = json.loads
-) -> Iterator[Record]:
+def parse_records(lines: Iterable[str | bytes]) -> Iterator[Record]:
     """Yield the records of a JSONL recording; raise `RecordingError` on a bad line."""
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
         try:
-            data = loads(text)
+            data = decode_line(text)
         except ValueError as exc:
             raise RecordingError(f"line {number}: not JSON ({exc})") from None
-        if not isinstance(data, dict) or "body" not in data or "status" not in data:
+        if data is None or "status" not in data:
             raise RecordingError(f"line {number}: not a delivery record (no body and status)")
         yield Record(number, data)
 
@@ -154,6 +250,12 @@ def rewrite_body(record: Record, rewrite: Rewrite) -> dict[str, Any]:
     return body
 
 
+def _rewrites(record: Record, rewrite: Rewrite) -> bool:
+    """Tell whether `rewrite_body` may change `record`'s body."""
+    moves = bool(rewrite.base_url) and not record.host_refused
+    return moves or rewrite.token is not None or bool(rewrite.hook_settings)
+
+
 def _replace_prefix(value: Any, old: str, new: str) -> Any:
     """Return `value` with every string starting with origin `old` moved to `new`."""
     if isinstance(value, str):
@@ -170,8 +272,15 @@ def _replace_prefix(value: Any, old: str, new: str) -> Any:
 def build_request(
     record: Record, rewrite: Rewrite, *, secret: str | None
 ) -> tuple[list[tuple[str, str]], bytes]:
-    """Return the headers and body bytes to send for `record`, signed with `secret`."""
-    body = to_json(rewrite_body(record, rewrite))
+    """Return the headers and body bytes to send for `record`, signed with `secret`.
+
+    A body the rewrite leaves as it is goes out as the recorded bytes; others are rebuilt.
+    """
+    raw = record.raw_body
+    if raw is not None and not _rewrites(record, rewrite):
+        body = raw
+    else:
+        body = to_json(rewrite_body(record, rewrite))
     headers = recorded_headers(record)
     if secret is not None and record.refused_code != _REFUSED_SIGNATURE:
         headers += [(k.lower(), v) for k, v in signature_headers(body, secret).items()]
@@ -193,8 +302,8 @@ def recorded_headers(record: Record) -> list[tuple[str, str]]:
 
 def accepted_origin(record: Record) -> str | None:
     """Return the Rossum origin a delivery named, unless the service refused it for that."""
-    body = record.data.get("body")
-    if record.host_refused or not isinstance(body, Mapping):
+    body = record.body_head()
+    if record.host_refused or body is None:
         return None
     url = body.get("base_url") or body.get("hook")
     if not isinstance(url, str):

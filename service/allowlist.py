@@ -11,6 +11,7 @@ IP address: a tab, a full-width dot or any other non-ASCII character is refused,
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -43,8 +44,12 @@ class _Origin:
     port: int
 
 
+@functools.lru_cache(maxsize=1024)
 def _origin(url: str) -> _Origin:
-    """Parse `url` as a bare origin; raise ValueError on anything else."""
+    """Parse `url` as a bare origin; raise ValueError on anything else.
+
+    Cached: deliveries name the same few base URLs again and again (errors are not cached).
+    """
     if not _PLAIN_URL.fullmatch(url):
         raise ValueError("expected visible ASCII characters only")
     parts = urlsplit(url)

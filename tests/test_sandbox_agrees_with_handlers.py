@@ -120,6 +120,23 @@ OPERATIONS: list[tuple[str, Callable[[dict[str, int]], Any]]] = [
             )
         ],
     ),
+    (
+        "date-value-and-matching-normalized",
+        lambda i: [_replace(i["date_due"], _both("31.01.2030", "2030-01-31"))],
+    ),
+    (
+        "date-value-and-other-normalized",
+        lambda i: [_replace(i["date_due"], _both("31.01.2030", "2030-02-01"))],
+    ),
+    ("string-value-and-other-normalized", lambda i: [_replace(i["document_id"], _both("A", "B"))]),
+    ("unreadable-number", lambda i: [_replace(i["amount_total"], _value("about 12"))]),
+    (
+        "sources-inside-content-are-ignored",
+        lambda i: [
+            _replace(i["document_id"], {"content": {"value": "X", "validation_sources": ["human"]}})
+        ],
+    ),
+    ("options-not-a-list", lambda i: [_replace(i["currency"], {"options": {"eur": "EUR"}})]),
     ("unknown-source", lambda i: [_replace(i["document_id"], {"validation_sources": ["magic"]})]),
     ("hidden-not-bool", lambda i: [_replace(i["document_id"], {"hidden": "yes"})]),
     ("value-not-string", lambda i: [_replace(i["amount_total"], {"content": {"value": 12}})]),
@@ -190,6 +207,10 @@ OPERATIONS: list[tuple[str, Callable[[dict[str, int]], Any]]] = [
 
 def _replace(node_id: int, value: Any) -> dict[str, Any]:
     return {"op": "replace", "id": node_id, "value": value}
+
+
+def _both(value: str, normalized: str) -> dict[str, Any]:
+    return {"content": {"value": value, "normalized_value": normalized}}
 
 
 def _value(text: str) -> dict[str, Any]:

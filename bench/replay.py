@@ -14,8 +14,13 @@ times, as medians over `--repeat` runs alternating the two:
   rules, label resolution against the offline stand-in, intended calls), the comparison and
   the report (written to /dev/null).
 
-    python bench/replay.py                      # 10,000 events, 3 repetitions
-    python bench/replay.py --events 2000 --repeat 5 --keep /tmp/deliveries.jsonl
+Then (`--memory-events`, default 100,000) one more dry-run replay streams that many events
+from the recording, the recorded lines first and then copies about new annotations (ids
+moved, new request ids, so each copy replays "same" too), printing the resident memory every
+10,000 events and the process's peak: memory must stay flat however long the recording.
+
+    python bench/replay.py                      # 10,000 events, 3 repetitions, 100,000 streamed
+    python bench/replay.py --events 2000 --repeat 5 --memory-events 0 --keep /tmp/d.jsonl
 """
 
 from __future__ import annotations
@@ -24,14 +29,19 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import resource
 import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -149,12 +159,93 @@ def replay(path: Path) -> tuple[float, int]:
     return elapsed, tally.same
 
 
+_ANNOTATION_URL = re.compile(rb"/annotations/(\d+)")
+COPY_OFFSET = 1_000_000  # annotation ids of the k-th copy of the recording: + k * this
+
+
+def expanded(path: Path, total: int) -> Iterator[bytes]:
+    """Yield `total` recording lines: the recorded ones, then copies about new annotations.
+
+    Copy k moves every annotation URL by `k * COPY_OFFSET` and gives each delivery a new
+    request id, so the service sees new annotations and new deliveries (no duplicate, no
+    label state carried over), and each copy must replay "same" like the original.
+    """
+    with path.open("rb") as file:
+        recorded = file.read().splitlines()
+    for n in range(total):
+        copy, line = divmod(n, len(recorded))
+        text = recorded[line]
+        yield _moved(text, copy * COPY_OFFSET) if copy else text
+
+
+def _moved(text: bytes, shift: int) -> bytes:
+    """Return a recording line about annotation ids + `shift`, with a new request id."""
+    text = _ANNOTATION_URL.sub(lambda m: b"/annotations/%d" % (int(m[1]) + shift), text)
+    request_id = msgspec.json.decode(text, type=_RequestId).request_id
+    return text.replace(request_id.encode(), str(uuid.uuid4()).encode())
+
+
+class _RequestId(msgspec.Struct):
+    request_id: str
+
+
+def rss_mb() -> float:
+    """Return this process's resident memory now, in MB (Linux /proc)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class StreamedRecording(Recording):
+    """A recording streamed from `expanded` lines, noting the RSS every `every` lines."""
+
+    def __init__(self, path: Path, total: int, *, every: int = 10_000) -> None:
+        self._source, self._total, self._every = path, total, every
+        self._kept = None
+        self.samples: list[tuple[int, float]] = []
+
+    def lines(self) -> Iterator[bytes]:
+        """Yield the expanded lines, sampling the RSS as they go."""
+        for n, line in enumerate(expanded(self._source, self._total), start=1):
+            yield line
+            if n % self._every == 0:
+                self.samples.append((n, rss_mb()))
+
+
+def memory_run(path: Path, total: int) -> int:
+    """Replay `total` events streamed from the recording; print the RSS as they go."""
+    recording = StreamedRecording(path, total)
+    before = rss_mb()
+    with open(os.devnull, "w") as sink:
+        started = time.perf_counter()
+        tally = asyncio.run(
+            replay_file(ReplayConfig(dry_run=True), recording, selection=Selection(), out=sink)
+        )
+        elapsed = time.perf_counter() - started
+    samples = ", ".join(f"{n // 1000}k {mb:,.0f}" for n, mb in recording.samples)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+    print(
+        f"memory: {total:,} events replayed in {elapsed:.0f} s ({total / elapsed:,.0f} ev/s), "
+        f"{tally.same:,} same; RSS MB before {before:,.0f}, after {samples}; "
+        f"peak RSS of the process {peak:,.0f} MB"
+    )
+    if len(recording.samples) >= 2:
+        first, last = recording.samples[0][1], recording.samples[-1][1]
+        print(f"        growth from the first to the last sample: {last - first:+,.0f} MB")
+    return 0 if tally.same == total else 1
+
+
 def main() -> int:
     """Record, then time baseline and replay alternately; print the medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the recording here (else a temp file)")
+    parser.add_argument(
+        "--memory-events",
+        type=int,
+        default=100_000,
+        help="then replay this many events streamed from the recording, printing RSS (0: skip)",
+    )
     args = parser.parse_args()
     configure_logging(level="error")
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,12 +272,16 @@ def main() -> int:
             if same != args.events:
                 print(f"error: {args.events - same} answers changed on replay")
                 return 1
-    base, rep = statistics.median(base_s), statistics.median(replay_s)
-    print(
-        f"median of {args.repeat}: baseline (verify+parse+dispatch) "
-        f"{args.events / base:,.0f} ev/s; replay --dry-run in-process "
-        f"{args.events / rep:,.0f} ev/s ({rep / base:.2f}x the baseline's time)"
-    )
+        base, rep = statistics.median(base_s), statistics.median(replay_s)
+        print(
+            f"median of {args.repeat}: baseline (verify+parse+dispatch) "
+            f"{args.events / base:,.0f} ev/s; replay --dry-run in-process "
+            f"{args.events / rep:,.0f} ev/s: {base / rep:.2f}x the baseline's events/s "
+            f"(goal >= 0.60); load average {os.getloadavg()[0]:.2f}"
+        )
+        del bodies
+        if args.memory_events:
+            return memory_run(path, args.memory_events)
     return 0
 
 

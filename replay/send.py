@@ -44,7 +44,7 @@ from replay.cli import parse_hook_settings
 from replay.engine import Recording
 from replay.payload import Record, RecordingError, Rewrite, rewrite_body
 from replay.setup import ReplayUsageError
-from service.answer_text import describe_answer
+from service.answer_text import describe_answer, schema_ids
 from service.settings import environment_with_dotenv
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
@@ -285,7 +285,7 @@ async def send(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         out = sys.stdout
         sent = f"{payload.get('event')}.{payload.get('action')}"
         out.write(f"{sent} -> {args.url}: HTTP {response.status_code}\n")
-        out.write(describe_answer(answer))
+        out.write(describe_answer(answer, schema_ids(payload)))
         for line in changed_values(payload, answer):
             out.write(f"changes {line}\n")
         if current is not None and api is not None and args.annotation:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
-from service.answer_text import describe_answer
+from service.answer_text import describe_answer, schema_ids
 from service.hook_file import DEFAULT_FILE, HookFile, HookFileError, read_hook_file
 from service.hook_plan import apply_plan, find_hook, make_plan
 from service.rules import RulesError, rules_from_environment
@@ -174,6 +174,6 @@ async def hook_test(
     after = await _labels(api, annotation_url)
     out = sys.stdout
     out.write(f"Hook {spec.name!r} (id {hook['id']}), {event_name}.{action} on {annotation_url}\n")
-    out.write(describe_answer(result.get("response")))
+    out.write(describe_answer(result.get("response"), schema_ids(payload)))
     out.write(f"labels: {', '.join(before) or '-'} -> {', '.join(after) or '-'}\n")
     return EXIT_OK

@@ -134,7 +134,7 @@ def test_the_readme_rule_project_is_applied_served_and_labels_a_real_delivery(
             assert cli.main(commands["hook test"]) == 0
             tested = capsys.readouterr().out
             assert "annotation_content.updated on" in tested
-            assert "message warning on datapoint" in tested and "Acme Ltd." in tested
+            assert "message warning on sender_name (" in tested and "Acme Ltd." in tested
             assert "labels: - -> watchlist" in tested
             wait_for_lines(project / "deliveries.jsonl", 3)
             process.terminate()

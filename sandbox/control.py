@@ -13,6 +13,9 @@
   whose token made the call.
 - `POST /sandbox/expire-tokens`: expire `{"keys": [...]}`, or every login token, so clients'
   re-login can be tested.
+- `GET  /sandbox/request-rate[?window=1]`: API requests seen (the sandbox is one
+  organisation), the peak number within any `window` seconds, and how many the rate limit
+  refused; `DELETE` starts counting afresh.
 """
 
 from __future__ import annotations
@@ -147,6 +150,24 @@ async def expire_tokens(request: Request) -> Response:
     return JSONResponse({"expired": expired})
 
 
+async def request_rate(request: Request) -> Response:
+    """Report the API requests seen: count, peak within `window` s (default 1), refusals."""
+    raw = request.query_params.get("window") or "1"
+    try:
+        window = float(raw)
+    except ValueError:
+        raise bad_request(f"window: expected seconds, got {raw!r}.") from None
+    if not 0 < window <= 60:
+        raise bad_request("window: expected 0 < window <= 60 seconds.")
+    return JSONResponse(sandbox_of(request).request_rate.summary(window_s=window))
+
+
+async def reset_request_rate(request: Request) -> Response:
+    """Start counting API requests afresh."""
+    sandbox_of(request).request_rate.reset()
+    return Response(status_code=204)
+
+
 routes = [
     Route("/sandbox", info, methods=["GET"]),
     Route("/sandbox/import", import_endpoint, methods=["POST"]),
@@ -155,4 +176,6 @@ routes = [
     Route("/sandbox/deliveries", deliveries, methods=["GET"]),
     Route("/sandbox/label-events", label_events, methods=["GET"]),
     Route("/sandbox/expire-tokens", expire_tokens, methods=["POST"]),
+    Route("/sandbox/request-rate", request_rate, methods=["GET"]),
+    Route("/sandbox/request-rate", reset_request_rate, methods=["DELETE"]),
 ]

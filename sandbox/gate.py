@@ -51,6 +51,7 @@ class GateMiddleware:
         await self.app(scope, receive, send)
 
     async def _check(self, scope: Scope, path: str) -> None:
+        self.sandbox.request_rate.note()
         headers = Headers(scope=scope)
         limit = self.sandbox.settings.max_body_bytes
         length = headers.get("content-length", "")
@@ -67,6 +68,7 @@ class GateMiddleware:
             raise ApiError(draw.status, headers=headers_out)
         retry_after = self.sandbox.limiter.acquire()
         if retry_after is not None:
+            self.sandbox.request_rate.rate_limited += 1
             log.info("sandbox.rate_limited", path=path, retry_after_s=retry_after)
             raise rate_limited(retry_after)
         if path in PUBLIC_PATHS:

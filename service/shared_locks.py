@@ -40,6 +40,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 POLL_S = (0.002, 0.005, 0.01, 0.02, 0.05)
+LOCK_PREFIX = f"{PREFIX}lock:"
 # The fencing tokens of the locks held in this context, by key.
 _fences: ContextVar[Mapping[str, int | None]] = ContextVar(
     "rossum_hooks_fences", default=MappingProxyType({})
@@ -82,7 +83,7 @@ class SharedLocks:
                     await self._give_back(str(key), fence)
 
     async def _take(self, key: str) -> int | None:
-        keys = [f"{PREFIX}lock:{key}", f"{PREFIX}fence:{key}"]
+        keys = [f"{LOCK_PREFIX}{key}", f"{PREFIX}fence:{key}"]
         attempt = 0
         while True:
             try:
@@ -99,5 +100,5 @@ class SharedLocks:
     async def _give_back(self, key: str, fence: int) -> None:
         with contextlib.suppress(SharedStateUnavailable):  # if so, the lease frees it
             await self._store.run(
-                "unlock", lambda _: self._release(keys=[f"{PREFIX}lock:{key}"], args=[fence])
+                "unlock", lambda _: self._release(keys=[f"{LOCK_PREFIX}{key}"], args=[fence])
             )

@@ -1,0 +1,98 @@
+"""Redis versions of the duplicate ledger and the per-annotation label state (`service.stores`).
+
+With several replicas, a duplicate delivered to another replica than the first must still be
+recognised, and the label state one replica kept must be what the next delivery for that
+annotation reads, wherever it lands. Both are kept in Redis as the JSON forms
+`service.stores` defines, expiring after the `ttl_s` given to each write.
+
+Each write is also kept in the in-process twin, which answers while Redis does not: a replica
+then still recognises the duplicates and knows the label state of the deliveries it handled
+itself, but not those of the other replicas.
+
+A label-state write is fenced: it is made only while the Redis lock of the annotation still
+holds this holder's token (`service.shared_locks.fence`), so a replica whose lease ran out
+(paused, partitioned) cannot overwrite the state the next holder wrote.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from service.shared_locks import LOCK_PREFIX, fence
+from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
+from service.stores import Answer, LabelState, MemoryDeliveryLedger, MemoryLabelStateStore
+
+log = structlog.get_logger()
+
+# KEYS[1]: the state, KEYS[2]: the annotation's lock; ARGV: state JSON, ttl (ms), token ("" to
+# write unfenced). Returns 0 when the lock no longer holds the token.
+_FENCED_PUT = """
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+
+def _ms(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+class SharedDeliveryLedger:
+    """A `DeliveryLedger` in Redis, so every replica recognises a duplicate."""
+
+    def __init__(self, store: SharedStore) -> None:
+        self._store = store
+        self._local = MemoryDeliveryLedger()
+
+    async def recall(self, request_id: str) -> Answer | None:
+        """Return the answer kept for `request_id` by any replica (this one's if Redis is away)."""
+        key = f"{PREFIX}answer:{request_id}"
+        try:
+            text = await self._store.run("ledger_read", lambda redis: redis.get(key))
+        except SharedStateUnavailable:
+            return await self._local.recall(request_id)
+        return None if text is None else Answer.from_json(text)
+
+    async def remember(self, request_id: str, answer: Answer, *, ttl_s: float) -> None:
+        """Keep `answer` for `ttl_s` seconds, in Redis and here."""
+        await self._local.remember(request_id, answer, ttl_s=ttl_s)
+        key, text = f"{PREFIX}answer:{request_id}", answer.to_json()
+        try:
+            await self._store.run(
+                "ledger_write", lambda redis: redis.set(key, text, px=_ms(ttl_s))
+            )
+        except SharedStateUnavailable:
+            pass
+
+
+class SharedLabelStateStore:
+    """A `LabelStateStore` in Redis, written only under the annotation's current lock."""
+
+    def __init__(self, store: SharedStore) -> None:
+        self._store = store
+        self._local = MemoryLabelStateStore()
+        self._put = store.redis.register_script(_FENCED_PUT)
+
+    async def get(self, annotation: str) -> LabelState | None:
+        """Return the state of `annotation` kept by any replica (this one's if Redis is away)."""
+        key = f"{PREFIX}label_state:{annotation}"
+        try:
+            text = await self._store.run("label_state_read", lambda redis: redis.get(key))
+        except SharedStateUnavailable:
+            return await self._local.get(annotation)
+        return None if text is None else LabelState.from_json(text)
+
+    async def put(self, annotation: str, state: LabelState, *, ttl_s: float) -> None:
+        """Replace the state of `annotation` unless another holder has taken its lock since."""
+        await self._local.put(annotation, state, ttl_s=ttl_s)
+        token = fence(annotation)
+        keys = [f"{PREFIX}label_state:{annotation}", f"{LOCK_PREFIX}{annotation}"]
+        args = [state.to_json(), _ms(ttl_s), "" if token is None else str(token)]
+        try:
+            written = await self._store.run(
+                "label_state_write", lambda _: self._put(keys=keys, args=args)
+            )
+        except SharedStateUnavailable:
+            return
+        if not int(written):
+            log.warning("shared_state.fenced_out", annotation=annotation, fence=token)

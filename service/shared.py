@@ -1,8 +1,9 @@
 """Build the cross-delivery state from the settings: in-process, or shared through Redis.
 
 Without `ROSSUM_HOOKS_REDIS_URL` every piece is the in-process one (as before). With it, the
-per-annotation locks, the label cache and the API rate cap become their Redis-backed
-versions, each falling back to its in-process twin while Redis does not answer.
+per-annotation locks, the duplicate ledger, the label state, the label cache and the API rate
+cap become their Redis-backed versions, each falling back to its in-process twin while Redis
+does not answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
+from service.shared_stores import SharedDeliveryLedger, SharedLabelStateStore
 from service.stores import (
     DeliveryLedger,
     LabelStateStore,
@@ -44,7 +46,7 @@ class CrossDeliveryState:
     labels: LabelCache
     rate_limiter: RateLimiter | None = None
     store: SharedStore | None = None
-    # Duplicate ledger and per-annotation label state (`service.stores`); in-process for now.
+    # Duplicate ledger and per-annotation label state (`service.stores`).
     ledger: DeliveryLedger = field(default_factory=MemoryDeliveryLedger)
     label_states: LabelStateStore = field(default_factory=MemoryLabelStateStore)
 
@@ -67,4 +69,6 @@ def cross_delivery_state(settings: Settings, metrics: Metrics | None) -> CrossDe
         labels=SharedLabelCache(store),
         rate_limiter=None if rate is None else SharedRateCap(store, rate=rate),
         store=store,
+        ledger=SharedDeliveryLedger(store),
+        label_states=SharedLabelStateStore(store),
     )

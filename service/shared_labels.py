@@ -2,7 +2,8 @@
 
 The in-process `LabelCache` still does the work (listing, creating, the per-organisation
 lock, the retry after a lost create race); this one reads the organisation's name -> URL map
-from Redis before resolving and writes back what it listed or created, so a label one replica
+from Redis before resolving (unless its own copy is fresh and knows every name asked) and
+writes back what it listed or created, so a label one replica
 created or listed is known to the others without another `GET /labels`. The Redis hash
 expires `ttl_s` after its listing, the same freshness as in-process. While Redis does not
 answer, the in-process copy is used alone.
@@ -50,8 +51,7 @@ class SharedLabelCache(LabelCache):
     ) -> dict[str, str]:
         """Resolve like `LabelCache`, starting from and adding to the shared listing."""
         key = f"{PREFIX}labels:{organization}"
-        refused = organization in self._refused
-        if not refused:
+        if organization not in self._refused and not self._answers(organization, names, create):
             await self._pull(key, organization)
         before = self._orgs.get(organization)
         seen = None if before is None else (before.fetched_at, dict(before.urls))
@@ -65,6 +65,13 @@ class SharedLabelCache(LabelCache):
         elif after is not None and seen is not None and after.urls != seen[1]:
             await self._share_added(key, {n: u for n, u in after.urls.items() if n not in seen[1]})
         return found
+
+    def _answers(self, organization: str, names: Collection[str], create: Collection[str]) -> bool:
+        """Tell whether the local copy is fresh and knows every name asked (no Redis read)."""
+        known = self._orgs.get(organization)
+        if known is None or self._clock() - known.fetched_at > self._ttl_s:
+            return False
+        return all(n in known.urls for n in (*names, *create))
 
     async def _pull(self, key: str, organization: str) -> None:
         async def read(redis: object) -> tuple[dict[str, str], int]:

@@ -16,6 +16,8 @@ holds this holder's token (`service.shared_locks.fence`), so a replica whose lea
 
 from __future__ import annotations
 
+import contextlib
+
 import structlog
 
 from service.shared_locks import LOCK_PREFIX, fence
@@ -57,12 +59,8 @@ class SharedDeliveryLedger:
         """Keep `answer` for `ttl_s` seconds, in Redis and here."""
         await self._local.remember(request_id, answer, ttl_s=ttl_s)
         key, text = f"{PREFIX}answer:{request_id}", answer.to_json()
-        try:
-            await self._store.run(
-                "ledger_write", lambda redis: redis.set(key, text, px=_ms(ttl_s))
-            )
-        except SharedStateUnavailable:
-            pass
+        with contextlib.suppress(SharedStateUnavailable):
+            await self._store.run("ledger_write", lambda redis: redis.set(key, text, px=_ms(ttl_s)))
 
 
 class SharedLabelStateStore:
@@ -87,7 +85,7 @@ class SharedLabelStateStore:
         await self._local.put(annotation, state, ttl_s=ttl_s)
         token = fence(annotation)
         keys = [f"{PREFIX}label_state:{annotation}", f"{LOCK_PREFIX}{annotation}"]
-        args = [state.to_json(), _ms(ttl_s), "" if token is None else str(token)]
+        args: list[str | int] = [state.to_json(), _ms(ttl_s), "" if token is None else str(token)]
         try:
             written = await self._store.run(
                 "label_state_write", lambda _: self._put(keys=keys, args=args)

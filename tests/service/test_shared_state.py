@@ -7,6 +7,7 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,6 +17,8 @@ from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks, fence
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
+from service.shared_stores import SharedDeliveryLedger, SharedLabelStateStore
+from service.stores import Answer, ContentVersion, LabelState
 from tests.redis_server import RedisServer
 from tests.service.conftest import FakeRossum, ServiceFactory
 from tests.service.kit import ANNOTATION_URL, ORG, SECRET, content_event
@@ -148,3 +151,36 @@ async def test_redis_stopped_mid_run_keeps_answering_and_readiness_says_so(
         assert (await client.post("/hooks", content=body, headers=headers)).status_code == 200
         metrics = _samples((await client.get("/metrics")).text)
     assert metrics["rossum_hooks_shared_state_up"] == 1
+
+
+async def test_a_duplicate_is_recognised_by_another_replica(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """The answer one replica kept is what the other recalls for the same request_id."""
+    first, second = SharedDeliveryLedger(stores[0]), SharedDeliveryLedger(stores[1])
+    answer = Answer(status=200, body=b'{"messages": []}')
+    await first.remember("req-1", answer, ttl_s=60)
+    assert await second.recall("req-1") == answer
+    assert await second.recall("req-2") is None
+
+
+async def test_label_state_is_fenced_by_the_annotation_lock(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """A holder whose lease ran out cannot overwrite the state the next holder wrote."""
+    version = ContentVersion(modified=datetime(2026, 1, 1, tzinfo=UTC), sent=datetime.now(UTC))
+    old, new = LabelState(version, present=frozenset({"old"})), LabelState(version)
+    late, current = SharedLabelStateStore(stores[0]), SharedLabelStateStore(stores[1])
+    slow, fast = SharedLocks(stores[0], lease_s=0.1), SharedLocks(stores[1], lease_s=5)
+
+    async def paused_holder() -> None:
+        async with slow.hold(ANNOTATION_URL):
+            await asyncio.sleep(0.3)  # the lease runs out while this holder is paused
+            await late.put(ANNOTATION_URL, old, ttl_s=60)  # refused: no longer its lock
+
+    paused = asyncio.create_task(paused_holder())
+    await asyncio.sleep(0.01)
+    async with fast.hold(ANNOTATION_URL):  # taken once the paused holder's lease ends
+        await current.put(ANNOTATION_URL, new, ttl_s=60)
+        await paused
+    assert await current.get(ANNOTATION_URL) == new

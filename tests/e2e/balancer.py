@@ -31,6 +31,7 @@ class Balancer:
 
     replicas: Sequence[str]
     forwarded: list[Forwarded] = field(default_factory=list)
+    url: str = ""  # where it is served, once it is
 
     def __post_init__(self) -> None:
         self._next = itertools.cycle(range(len(self.replicas)))

@@ -18,7 +18,7 @@ from sandbox.demo_data import DEMO_PASSWORD, DEMO_QUEUE_ID, DEMO_USER
 from sandbox.server import serving_in_thread
 from tests.e2e.balancer import Balancer
 from tests.e2e.service_process import running_services
-from tests.redis_server import RedisServer
+from tests.redis_server import redis_server
 
 SECRET = "e2e-replicas-hook-secret"
 REPLICAS = 3
@@ -27,9 +27,9 @@ IMPORTS = 30  # each one label write: enough to keep three replicas above the ca
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sandbox() -> Iterator[httpx.Client]:
-    """The sandbox with Rossum's rate limit on; a client logged in as the demo admin."""
+    """The sandbox (Rossum's rate limit on); a client logged in as the demo admin."""
     app = create_sandbox_app(SandboxSettings(rate_limit_per_s=CAP, delivery_retry_delay_s=0))
     with serving_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         login = client.post(
@@ -40,8 +40,8 @@ def sandbox() -> Iterator[httpx.Client]:
 
 
 @contextmanager
-def cluster(sandbox: httpx.Client, redis_url: str | None) -> Iterator[Balancer]:
-    """Run three replicas (sharing `redis_url`, if any) behind a balancer that is the hook."""
+def cluster(redis_url: str | None) -> Iterator[Balancer]:
+    """Run three replicas (sharing `redis_url`, if any) behind a round-robin balancer."""
     env = {
         "ROSSUM_HOOKS_WEBHOOK_SECRET": SECRET,
         "ROSSUM_HOOKS_ALLOWED_BASE_URLS": "http://127.0.0.1:*",
@@ -52,24 +52,39 @@ def cluster(sandbox: httpx.Client, redis_url: str | None) -> Iterator[Balancer]:
     with running_services([env] * REPLICAS) as urls:
         balancer = Balancer(urls)
         with serving_in_thread(balancer) as url:
-            api = str(sandbox.base_url).rstrip("/") + "/api/v1"
-            hook = {
-                "name": "rossum-hooks",
-                "queues": [f"{api}/queues/{DEMO_QUEUE_ID}"],
-                "events": ["annotation_content"],
-                "config": {"url": f"{url}/hooks", "secret": SECRET},
-                "token_owner": f"{api}/users/1",
-            }
-            created = sandbox.post("/api/v1/hooks", json=hook)
-            assert created.status_code == 201, created.text
-            try:
-                yield balancer
-            finally:
-                sandbox.delete(f"/api/v1/hooks/{created.json()['id']}")
+            balancer.url = url
+            yield balancer
+
+
+@pytest.fixture(scope="module")
+def shared_cluster() -> Iterator[Balancer]:
+    """Three replicas sharing one real Redis, for every test of this module."""
+    with redis_server() as redis, cluster(redis.url) as balancer:
+        yield balancer
+
+
+@contextmanager
+def hooked(sandbox: httpx.Client, balancer: Balancer) -> Iterator[None]:
+    """Register the balancer as the demo queue's hook for the block (the only one)."""
+    api = str(sandbox.base_url).rstrip("/") + "/api/v1"
+    hook = {
+        "name": "rossum-hooks",
+        "queues": [f"{api}/queues/{DEMO_QUEUE_ID}"],
+        "events": ["annotation_content"],
+        "config": {"url": f"{balancer.url}/hooks", "secret": SECRET},
+        "token_owner": f"{api}/users/1",
+    }
+    created = sandbox.post("/api/v1/hooks", json=hook)
+    assert created.status_code == 201, created.text
+    try:
+        yield
+    finally:
+        sandbox.delete(f"/api/v1/hooks/{created.json()['id']}")
 
 
 def _busy_imports(sandbox: httpx.Client, count: int) -> dict[str, Any]:
     """Import `count` invoices at once (each needs a label write); return the request rate."""
+    assert sandbox.put("/api/v1/sandbox/faults", json={"rate_limit_per_s": CAP}).status_code == 200
     assert sandbox.delete("/api/v1/sandbox/request-rate").status_code == 204
     fields = {"amount_total": "25000", "order_id": ""}  # expedite and missing-po
     for _ in range(count):
@@ -91,16 +106,19 @@ def _metrics(url: str) -> dict[str, float]:
     }
 
 
-def test_three_replicas_share_one_rate_budget(sandbox: httpx.Client, redis: RedisServer) -> None:
+def test_three_replicas_share_one_rate_budget(
+    sandbox: httpx.Client, shared_cluster: Balancer
+) -> None:
     """Busy replicas with in-process caps together exceed Rossum's 10 requests/s (and earn
     429s); sharing Redis, the rate the sandbox sees for the organisation stays within it."""
-    with cluster(sandbox, None) as balancer:
+    with cluster(None) as balancer, hooked(sandbox, balancer):
         alone = _busy_imports(sandbox, IMPORTS)
     assert {f.replica for f in balancer.forwarded} == set(range(REPLICAS))
-    with cluster(sandbox, redis.url) as balancer:
+    with hooked(sandbox, shared_cluster):
+        seen = len(shared_cluster.forwarded)
         shared = _busy_imports(sandbox, IMPORTS)
-        replica_metrics = [_metrics(url) for url in balancer.replicas]
-    assert {f.replica for f in balancer.forwarded} == set(range(REPLICAS))
+        replica_metrics = [_metrics(url) for url in shared_cluster.replicas]
+    assert {f.replica for f in shared_cluster.forwarded[seen:]} == set(range(REPLICAS))
     print(f"\nper-organisation API rate: in-process caps {alone}, shared cap {shared}")
     assert alone["peak"] > CAP * 1.5 and alone["rate_limited"] > 0
     # Sharing Redis, Rossum's limiter (the sandbox's: 10/s, burst 10) refused none, and from
@@ -137,7 +155,7 @@ async def _concurrent_edits(api: str, token: str, annotation_id: int, datapoint:
 
 
 def test_replicas_agree_on_one_annotation_and_on_duplicates(
-    sandbox: httpx.Client, redis: RedisServer
+    sandbox: httpx.Client, shared_cluster: Balancer
 ) -> None:
     """Concurrent edits of one annotation spread over three replicas end with the labels the
     newest content wants (every round), and a delivery repeated to another replica is
@@ -146,7 +164,8 @@ def test_replicas_agree_on_one_annotation_and_on_duplicates(
     token = sandbox.headers["Authorization"].removeprefix("Bearer ")
     # The reviewer's own edits would count against Rossum's limit: not what is tested here.
     assert sandbox.put("/api/v1/sandbox/faults", json={"rate_limit_per_s": 0}).status_code == 200
-    with cluster(sandbox, redis.url) as balancer:
+    balancer = shared_cluster
+    with hooked(sandbox, balancer):
         body = {"queue": DEMO_QUEUE_ID, "fields": {"amount_total": "100", "order_id": "PO-1"}}
         annotation = sandbox.post("/api/v1/sandbox/import?wait=true", json=body).json()
         content = sandbox.get(f"/api/v1/annotations/{annotation['id']}/content").json()

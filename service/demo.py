@@ -332,6 +332,7 @@ async def _wait_forever(out: TextIO, sandbox_url: str, service_url: str) -> None
         f"-d password={DEMO_PASSWORD}\n"
         f"  curl -s {sandbox_url}/api/v1/sandbox/deliveries\n"
         f"  curl -s {service_url}/healthz\n"
+        f"  curl -s {service_url}/metrics\n"
         "Ctrl-C stops.\n"
     )
     out.flush()

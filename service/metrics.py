@@ -153,10 +153,8 @@ class Metrics:
         event_label = event or "unknown"
         self._child(self._deliveries, event_label, action or "", outcome, str(status)).inc()
         self._child(self._duration, event_label).observe(seconds)
-
-    def duplicate(self) -> None:
-        """Count a delivery answered from the duplicate record."""
-        self._duplicates.inc()
+        if outcome == "duplicate":
+            self._duplicates.inc()
 
     def shared_state_error(self, operation: str) -> None:
         """Count a shared-store operation that failed over to in-process state."""

@@ -9,7 +9,10 @@ Each write is also kept in the in-process twin, which answers while Redis does n
 then still recognises the duplicates and knows the label state of the deliveries it handled
 itself, but not those of the other replicas.
 
-A label-state write is fenced: it is made only while the Redis lock of the annotation still
+A label-state write that would store exactly what the same delivery read is skipped (a
+delivery that changes nothing costs one Redis read, not a read and a write; the entry's
+expiry then stays that of its last change, 24 h by default). A label-state
+write is fenced: it is made only while the Redis lock of the annotation still
 holds this holder's token (`service.shared_locks.fence`), so a replica whose lease ran out
 (paused, partitioned) cannot overwrite the state the next holder wrote.
 """
@@ -17,6 +20,7 @@ holds this holder's token (`service.shared_locks.fence`), so a replica whose lea
 from __future__ import annotations
 
 import contextlib
+from contextvars import ContextVar
 
 import structlog
 
@@ -33,6 +37,10 @@ if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
+
+
+# The label states this delivery read from Redis, by annotation (JSON as stored).
+_read: ContextVar[dict[str, str] | None] = ContextVar("rossum_hooks_states_read", default=None)
 
 
 def _ms(seconds: float) -> int:
@@ -78,14 +86,24 @@ class SharedLabelStateStore:
             text = await self._store.run("label_state_read", lambda redis: redis.get(key))
         except SharedStateUnavailable:
             return await self._local.get(annotation)
-        return None if text is None else LabelState.from_json(text)
+        if text is None:
+            return None
+        read = _read.get()
+        if read is None:
+            _read.set(read := {})
+        read[annotation] = str(text)  # decode_responses: Redis answers str
+        return LabelState.from_json(text)
 
     async def put(self, annotation: str, state: LabelState, *, ttl_s: float) -> None:
         """Replace the state of `annotation` unless another holder has taken its lock since."""
         await self._local.put(annotation, state, ttl_s=ttl_s)
+        text = state.to_json()
+        read = _read.get()
+        if read is not None and read.pop(annotation, None) == text:
+            return  # unchanged since this delivery read it
         token = fence(annotation)
         keys = [f"{PREFIX}label_state:{annotation}", f"{LOCK_PREFIX}{annotation}"]
-        args: list[str | int] = [state.to_json(), _ms(ttl_s), "" if token is None else str(token)]
+        args: list[str | int] = [text, _ms(ttl_s), "" if token is None else str(token)]
         try:
             written = await self._store.run(
                 "label_state_write", lambda _: self._put(keys=keys, args=args)

@@ -184,3 +184,27 @@ async def test_label_state_is_fenced_by_the_annotation_lock(
         await current.put(ANNOTATION_URL, new, ttl_s=60)
         await paused
     assert await current.get(ANNOTATION_URL) == new
+
+
+async def test_an_unchanged_label_state_is_not_written_again(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """Reading a state and putting it back unchanged makes no write; a changed one is written."""
+    version = ContentVersion(modified=datetime(2026, 1, 1, tzinfo=UTC), sent=datetime.now(UTC))
+    states, locks = SharedLabelStateStore(stores[0]), SharedLocks(stores[0], lease_s=5)
+    key = f"rossum-hooks:label_state:{ANNOTATION_URL}"
+    same = LabelState(version, present=frozenset({"expedite"}))
+    async with locks.hold(ANNOTATION_URL):
+        await states.put(ANNOTATION_URL, same, ttl_s=60)
+    await stores[0].redis.pexpire(key, 30_000)  # a write would set the ttl back to 60 s
+    async with locks.hold(ANNOTATION_URL):
+        kept = await states.get(ANNOTATION_URL)
+        assert kept == same
+        await states.put(ANNOTATION_URL, same, ttl_s=60)
+    assert await stores[0].redis.pttl(key) <= 30_000
+    changed = LabelState(version, absent=frozenset({"expedite"}))
+    async with locks.hold(ANNOTATION_URL):
+        await states.get(ANNOTATION_URL)
+        await states.put(ANNOTATION_URL, changed, ttl_s=60)
+    assert await stores[1].redis.pttl(key) > 30_000
+    assert await SharedLabelStateStore(stores[1]).get(ANNOTATION_URL) == changed

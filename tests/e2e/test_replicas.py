@@ -84,14 +84,18 @@ def hooked(sandbox: httpx.Client, balancer: Balancer) -> Iterator[None]:
 
 def _busy_imports(sandbox: httpx.Client, count: int) -> dict[str, Any]:
     """Import `count` invoices at once (each needs a label write); return the request rate."""
-    assert sandbox.put("/api/v1/sandbox/faults", json={"rate_limit_per_s": CAP}).status_code == 200
+    for rate in (0, CAP):  # a changed rate starts Rossum's bucket full: every phase alike
+        assert sandbox.put("/api/v1/sandbox/faults", json={"rate_limit_per_s": rate}).is_success
     assert sandbox.delete("/api/v1/sandbox/request-rate").status_code == 204
     fields = {"amount_total": "25000", "order_id": ""}  # expedite and missing-po
     for _ in range(count):
         body = {"queue": DEMO_QUEUE_ID, "fields": fields}
         assert sandbox.post("/api/v1/sandbox/import", json=body).status_code == 201
     deliveries = sandbox.get("/api/v1/sandbox/deliveries?wait=true&timeout=60").json()
-    assert {a["status_code"] for d in deliveries["results"] for a in d["attempts"]} == {200}
+    # Every delivery succeeded; on a loaded machine an attempt may meet a refused connection
+    # and be retried, as Rossum retries non-interactive events.
+    final = {d["attempts"][-1]["status_code"] for d in deliveries["results"]}
+    assert final == {200}, deliveries["results"]
     rates = {w: sandbox.get(f"/api/v1/sandbox/request-rate?window={w}").json() for w in (1, 2)}
     return {**rates[1], "peak_2s": rates[2]["peak"]}
 

@@ -10,6 +10,10 @@ it to the block's code, and shared state written under the lock is written only 
 still holds that token, so a holder whose lease ran out cannot overwrite what the next holder
 wrote. Release deletes the lock only if it still holds our token.
 
+The same script can read one more key along (`read_along`: the annotation's label state), so
+the delivery that takes the lock has that state without another round trip
+(`prefetched(key)`); nobody else can change it while the lock is held.
+
 If Redis is unreachable, the in-process lock alone is held (ordering then holds per replica)
 and the token is None.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Hashable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from types import MappingProxyType
@@ -26,13 +30,15 @@ from types import MappingProxyType
 from service.locks import KeyedLocks
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
 
-# KEYS[1]: the lock, KEYS[2]: the fencing counter; ARGV[1]: lease (ms). 0 if held elsewhere.
+# KEYS[1]: the lock, KEYS[2]: the fencing counter, KEYS[3] (optional): a key to read along;
+# ARGV[1]: lease (ms). Returns {0} if held elsewhere, else {fence[, value read along]}.
 _ACQUIRE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
 local fence = redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], 86400000)
 redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
-return fence
+if #KEYS > 2 then return {fence, redis.call('GET', KEYS[3])} end
+return {fence}
 """
 # KEYS[1]: the lock; ARGV[1]: our token. Delete only our own lock.
 _RELEASE = """
@@ -47,16 +53,34 @@ _fences: ContextVar[Mapping[str, int | None]] = ContextVar(
 )
 
 
+# What the lock's script read along, by lock key (absent: nothing was read).
+_read_along: ContextVar[Mapping[str, str | None]] = ContextVar(
+    "rossum_hooks_read_along", default=MappingProxyType({})
+)
+
+
 def fence(key: str) -> int | None:
     """Return the fencing token of the Redis lock on `key` held here (None: not held in Redis)."""
     return _fences.get().get(key)
 
 
+def prefetched(key: str) -> tuple[bool, str | None]:
+    """Return (whether, what) was read along when the lock on `key` was taken here."""
+    along = _read_along.get()
+    return key in along, along.get(key)
+
+
 class SharedLocks:
     """Serialise work per key across every replica sharing one Redis (see module doc)."""
 
-    def __init__(self, store: SharedStore, *, lease_s: float) -> None:
-        self._store = store
+    def __init__(
+        self,
+        store: SharedStore,
+        *,
+        lease_s: float,
+        read_along: Callable[[str], str | None] = lambda key: None,
+    ) -> None:
+        self._store, self._read_along_key = store, read_along
         self._lease_ms = max(1, round(lease_s * 1000))
         self._local = KeyedLocks()
         self._acquire = store.redis.register_script(_ACQUIRE)
@@ -72,28 +96,35 @@ class SharedLocks:
             yield
             return
         async with self._local.hold(key):
-            fence = await self._take(str(key))
-            held = _fences.get()
-            token = _fences.set({**held, str(key): fence})
+            fence, read, value = await self._take(str(key))
+            token = _fences.set({**_fences.get(), str(key): fence})
+            before = _read_along.get()
+            taken = _read_along.set({**before, str(key): value} if read else before)
             try:
                 yield
             finally:
+                _read_along.reset(taken)
                 _fences.reset(token)
                 if fence is not None:
                     await self._give_back(str(key), fence)
 
-    async def _take(self, key: str) -> int | None:
+    async def _take(self, key: str) -> tuple[int | None, bool, str | None]:
+        """Take the Redis lock; return (fence, whether a key was read along, its value)."""
         keys = [f"{LOCK_PREFIX}{key}", f"{PREFIX}fence:{key}"]
+        along = self._read_along_key(key)
+        if along is not None:
+            keys.append(along)
         attempt = 0
         while True:
             try:
-                fence = await self._store.run(
+                answer = await self._store.run(
                     "lock", lambda _: self._acquire(keys=keys, args=[self._lease_ms])
                 )
             except SharedStateUnavailable:
-                return None
-            if int(fence):
-                return int(fence)
+                return None, False, None
+            if int(answer[0]):
+                value = answer[1] if len(answer) > 1 else None
+                return int(answer[0]), along is not None, value
             await asyncio.sleep(POLL_S[min(attempt, len(POLL_S) - 1)])
             attempt += 1
 

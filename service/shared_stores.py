@@ -24,7 +24,7 @@ from contextvars import ContextVar
 
 import structlog
 
-from service.shared_locks import LOCK_PREFIX, fence
+from service.shared_locks import LOCK_PREFIX, fence, prefetched
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
 from service.stores import Answer, LabelState, MemoryDeliveryLedger, MemoryLabelStateStore
 
@@ -41,6 +41,16 @@ return 1
 
 # The label states this delivery read from Redis, by annotation (JSON as stored).
 _read: ContextVar[dict[str, str] | None] = ContextVar("rossum_hooks_states_read", default=None)
+
+
+def state_key(annotation: str) -> str:
+    """Return the Redis key of an annotation's label state."""
+    return f"{PREFIX}label_state:{annotation}"
+
+
+def label_state_along(lock_key: str) -> str | None:
+    """Return the key the annotation lock reads along: its label state (None for others)."""
+    return None if lock_key.startswith("request:") else state_key(lock_key)
 
 
 def _ms(seconds: float) -> int:
@@ -81,11 +91,14 @@ class SharedLabelStateStore:
 
     async def get(self, annotation: str) -> LabelState | None:
         """Return the state of `annotation` kept by any replica (this one's if Redis is away)."""
-        key = f"{PREFIX}label_state:{annotation}"
-        try:
-            text = await self._store.run("label_state_read", lambda redis: redis.get(key))
-        except SharedStateUnavailable:
-            return await self._local.get(annotation)
+        key = state_key(annotation)
+        read_along, found = prefetched(annotation)  # read with the annotation's lock, if it was
+        text: str | bytes | None = found
+        if not read_along:
+            try:
+                text = await self._store.run("label_state_read", lambda redis: redis.get(key))
+            except SharedStateUnavailable:
+                return await self._local.get(annotation)
         if text is None:
             return None
         read = _read.get()
@@ -102,7 +115,7 @@ class SharedLabelStateStore:
         if read is not None and read.pop(annotation, None) == text:
             return  # unchanged since this delivery read it
         token = fence(annotation)
-        keys = [f"{PREFIX}label_state:{annotation}", f"{LOCK_PREFIX}{annotation}"]
+        keys = [state_key(annotation), f"{LOCK_PREFIX}{annotation}"]
         args: list[str | int] = [text, _ms(ttl_s), "" if token is None else str(token)]
         try:
             written = await self._store.run(

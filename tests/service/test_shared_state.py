@@ -17,7 +17,12 @@ from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks, fence
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
-from service.shared_stores import SharedDeliveryLedger, SharedLabelStateStore
+from service.shared_stores import (
+    SharedDeliveryLedger,
+    SharedLabelStateStore,
+    label_state_along,
+    state_key,
+)
 from service.stores import Answer, ContentVersion, LabelState
 from tests.redis_server import RedisServer
 from tests.service.conftest import FakeRossum, ServiceFactory
@@ -72,7 +77,7 @@ async def test_a_dead_holder_frees_the_annotation_when_its_lease_ends(
     """A holder that never releases (a crashed replica) blocks others only for its lease;
     its late release cannot free the lock that the next holder took."""
     dead, alive = SharedLocks(stores[0], lease_s=0.3), SharedLocks(stores[1], lease_s=5)
-    stale = await dead._take(ANNOTATION_URL)  # acquired, then the replica "dies"
+    stale, _, _ = await dead._take(ANNOTATION_URL)  # acquired, then the replica "dies"
     assert stale is not None
     started = time.monotonic()
     async with alive.hold(ANNOTATION_URL):
@@ -208,3 +213,20 @@ async def test_an_unchanged_label_state_is_not_written_again(
         await states.put(ANNOTATION_URL, changed, ttl_s=60)
     assert await stores[1].redis.pttl(key) > 30_000
     assert await SharedLabelStateStore(stores[1]).get(ANNOTATION_URL) == changed
+
+
+async def test_the_annotation_lock_reads_its_label_state_along(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """Taking the lock brings the label state with it: `get` under the lock needs no read."""
+    version = ContentVersion(modified=datetime(2026, 1, 1, tzinfo=UTC), sent=datetime.now(UTC))
+    kept = LabelState(version, present=frozenset({"expedite"}))
+    states = SharedLabelStateStore(stores[0])
+    locks = SharedLocks(stores[0], lease_s=5, read_along=label_state_along)
+    async with locks.hold(ANNOTATION_URL):
+        await states.put(ANNOTATION_URL, kept, ttl_s=60)
+    async with locks.hold(ANNOTATION_URL):
+        await stores[1].redis.delete(state_key(ANNOTATION_URL))  # a read now would find none
+        assert await states.get(ANNOTATION_URL) == kept  # what the lock read as it was taken
+    async with locks.hold(f"request:{ANNOTATION_URL}"):  # duplicate locks read nothing along
+        assert await states.get(ANNOTATION_URL) is None

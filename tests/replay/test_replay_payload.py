@@ -139,3 +139,24 @@ def test_progress_bar_draws_on_a_terminal_only() -> None:
     silent.advance()
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_a_line_read_from_a_recording_sends_its_recorded_body_bytes() -> None:
+    """Without a rewrite the recorded body bytes go out as they are (signed); with one, the
+    body is parsed and rebuilt; the labels and origin are read without parsing the rest."""
+    body = (
+        '{"base_url": "https://acme.rossum.app", "labels": [{"name": "vip", "url": "u1"}],'
+        ' "annotation": {"labels": ["u1"], "content": [{"id": 1}]}, "settings": {}}'
+    )
+    line = '{"status": 200, "answer": {}, "body": ' + body + "}"
+    [record] = parse_records([line.encode()])
+    headers, sent = build_request(record, Rewrite(), secret="s")
+    assert sent == body.encode()
+    verify(dict(headers), sent, ["s"])
+    _, rebuilt = build_request(record, Rewrite(hook_settings={"x": 1}), secret="s")
+    assert json.loads(rebuilt)["settings"] == {"x": 1}
+    assert sideloaded_labels(record.body_head()) == [("vip", "u1")]
+    assert accepted_origin(record) == "https://acme.rossum.app"
+    assert record.data["body"]["annotation"]["content"] == [{"id": 1}]
+    [unreadable] = parse_records(['{"status": 400, "body": null}'])
+    assert not unreadable.replayable and unreadable.body_head() is None

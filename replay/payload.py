@@ -54,6 +54,10 @@ class RecordData(Mapping[str, Any]):
             self._body = from_json(self.raw_body)
         return self._body
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return a field (the parsed body for `body`), or `default` (Mapping's, made cheap)."""
+        return self["body"] if key == "body" else self._fields.get(key, default)
+
     def __contains__(self, key: object) -> bool:
         return key == "body" or key in self._fields
 

@@ -37,6 +37,11 @@ class Balancer:
         self._next = itertools.cycle(range(len(self.replicas)))
         self._client = httpx.AsyncClient(timeout=60)
 
+    def point(self, replicas: Sequence[str]) -> None:
+        """Spread from now on over `replicas`, with a fresh record of what was forwarded."""
+        self.replicas, self.forwarded = list(replicas), []
+        self._next = itertools.cycle(range(len(self.replicas)))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)

@@ -18,7 +18,7 @@ from sandbox.demo_data import DEMO_PASSWORD, DEMO_QUEUE_ID, DEMO_USER
 from sandbox.server import serving_in_thread
 from tests.e2e.balancer import Balancer
 from tests.e2e.service_process import running_services
-from tests.redis_server import redis_server
+from tests.redis_server import RedisServer
 
 SECRET = "e2e-replicas-hook-secret"
 REPLICAS = 3
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[httpx.Client]:
     """The sandbox (Rossum's rate limit on); a client logged in as the demo admin."""
-    app = create_sandbox_app(SandboxSettings(rate_limit_per_s=CAP, delivery_retry_delay_s=0))
+    app = create_sandbox_app(SandboxSettings(rate_limit_per_s=CAP, delivery_retry_delay_s=0.2))
     with serving_in_thread(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         login = client.post(
             "/api/v1/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD}
@@ -39,9 +39,27 @@ def sandbox() -> Iterator[httpx.Client]:
         yield client
 
 
+@pytest.fixture(scope="module")
+def front(sandbox: httpx.Client) -> Iterator[Balancer]:
+    """One balancer, the demo queue's only hook for the module; `cluster` points it at replicas."""
+    balancer = Balancer([])
+    with serving_in_thread(balancer) as url:
+        api = str(sandbox.base_url).rstrip("/") + "/api/v1"
+        hook = {
+            "name": "rossum-hooks",
+            "queues": [f"{api}/queues/{DEMO_QUEUE_ID}"],
+            "events": ["annotation_content"],
+            "config": {"url": f"{url}/hooks", "secret": SECRET},
+            "token_owner": f"{api}/users/1",
+        }
+        created = sandbox.post("/api/v1/hooks", json=hook)
+        assert created.status_code == 201, created.text
+        yield balancer
+
+
 @contextmanager
-def cluster(redis_url: str | None) -> Iterator[Balancer]:
-    """Run three replicas (sharing `redis_url`, if any) behind a round-robin balancer."""
+def cluster(front: Balancer, redis_url: str | None) -> Iterator[Balancer]:
+    """Run three replicas (sharing `redis_url`, if any); the balancer spreads over them."""
     env = {
         "ROSSUM_HOOKS_WEBHOOK_SECRET": SECRET,
         "ROSSUM_HOOKS_ALLOWED_BASE_URLS": "http://127.0.0.1:*",
@@ -50,36 +68,11 @@ def cluster(redis_url: str | None) -> Iterator[Balancer]:
         **({"ROSSUM_HOOKS_REDIS_URL": redis_url} if redis_url else {}),
     }
     with running_services([env] * REPLICAS) as urls:
-        balancer = Balancer(urls)
-        with serving_in_thread(balancer) as url:
-            balancer.url = url
-            yield balancer
-
-
-@pytest.fixture(scope="module")
-def shared_cluster() -> Iterator[Balancer]:
-    """Three replicas sharing one real Redis, for every test of this module."""
-    with redis_server() as redis, cluster(redis.url) as balancer:
-        yield balancer
-
-
-@contextmanager
-def hooked(sandbox: httpx.Client, balancer: Balancer) -> Iterator[None]:
-    """Register the balancer as the demo queue's hook for the block (the only one)."""
-    api = str(sandbox.base_url).rstrip("/") + "/api/v1"
-    hook = {
-        "name": "rossum-hooks",
-        "queues": [f"{api}/queues/{DEMO_QUEUE_ID}"],
-        "events": ["annotation_content"],
-        "config": {"url": f"{balancer.url}/hooks", "secret": SECRET},
-        "token_owner": f"{api}/users/1",
-    }
-    created = sandbox.post("/api/v1/hooks", json=hook)
-    assert created.status_code == 201, created.text
-    try:
-        yield
-    finally:
-        sandbox.delete(f"/api/v1/hooks/{created.json()['id']}")
+        front.point(urls)
+        try:
+            yield front
+        finally:
+            front.point([])
 
 
 def _busy_imports(sandbox: httpx.Client, count: int) -> dict[str, Any]:
@@ -95,7 +88,18 @@ def _busy_imports(sandbox: httpx.Client, count: int) -> dict[str, Any]:
     # Every delivery succeeded; on a loaded machine an attempt may meet a refused connection
     # and be retried, as Rossum retries non-interactive events.
     final = {d["attempts"][-1]["status_code"] for d in deliveries["results"]}
-    assert final == {200}, deliveries["results"]
+    assert final == {200}, [
+        (
+            d["id"],
+            d["action"],
+            [(a["status_code"], a.get("error"), a["started_at"]) for a in d["attempts"]],
+        )
+        for d in deliveries["results"]
+        if d["attempts"][-1]["status_code"] != 200
+    ] + [
+        (h["id"], h["config"]["url"], h.get("active"))
+        for h in sandbox.get("/api/v1/hooks").json()["results"]
+    ]
     rates = {w: sandbox.get(f"/api/v1/sandbox/request-rate?window={w}").json() for w in (1, 2)}
     return {**rates[1], "peak_2s": rates[2]["peak"]}
 
@@ -111,18 +115,17 @@ def _metrics(url: str) -> dict[str, float]:
 
 
 def test_three_replicas_share_one_rate_budget(
-    sandbox: httpx.Client, shared_cluster: Balancer
+    sandbox: httpx.Client, front: Balancer, redis: RedisServer
 ) -> None:
     """Busy replicas with in-process caps together exceed Rossum's 10 requests/s (and earn
     429s); sharing Redis, the rate the sandbox sees for the organisation stays within it."""
-    with cluster(None) as balancer, hooked(sandbox, balancer):
+    with cluster(front, None) as balancer:
         alone = _busy_imports(sandbox, IMPORTS)
-    assert {f.replica for f in balancer.forwarded} == set(range(REPLICAS))
-    with hooked(sandbox, shared_cluster):
-        seen = len(shared_cluster.forwarded)
+        assert {f.replica for f in balancer.forwarded} == set(range(REPLICAS))
+    with cluster(front, redis.url) as balancer:
         shared = _busy_imports(sandbox, IMPORTS)
-        replica_metrics = [_metrics(url) for url in shared_cluster.replicas]
-    assert {f.replica for f in shared_cluster.forwarded[seen:]} == set(range(REPLICAS))
+        replica_metrics = [_metrics(url) for url in balancer.replicas]
+        assert {f.replica for f in balancer.forwarded} == set(range(REPLICAS))
     print(f"\nper-organisation API rate: in-process caps {alone}, shared cap {shared}")
     assert alone["peak"] > CAP * 1.5 and alone["rate_limited"] > 0
     # Sharing Redis, Rossum's limiter (the sandbox's: 10/s, burst 10) refused none. Slots are
@@ -159,7 +162,7 @@ async def _concurrent_edits(api: str, token: str, annotation_id: int, datapoint:
 
 
 def test_replicas_agree_on_one_annotation_and_on_duplicates(
-    sandbox: httpx.Client, shared_cluster: Balancer
+    sandbox: httpx.Client, front: Balancer, redis: RedisServer
 ) -> None:
     """Concurrent edits of one annotation spread over three replicas end with the labels the
     newest content wants (every round), and a delivery repeated to another replica is
@@ -168,8 +171,7 @@ def test_replicas_agree_on_one_annotation_and_on_duplicates(
     token = sandbox.headers["Authorization"].removeprefix("Bearer ")
     # The reviewer's own edits would count against Rossum's limit: not what is tested here.
     assert sandbox.put("/api/v1/sandbox/faults", json={"rate_limit_per_s": 0}).status_code == 200
-    balancer = shared_cluster
-    with hooked(sandbox, balancer):
+    with cluster(front, redis.url) as balancer:
         body = {"queue": DEMO_QUEUE_ID, "fields": {"amount_total": "100", "order_id": "PO-1"}}
         annotation = sandbox.post("/api/v1/sandbox/import?wait=true", json=body).json()
         content = sandbox.get(f"/api/v1/annotations/{annotation['id']}/content").json()

@@ -17,6 +17,12 @@ from handlers.invoice_schema import INVOICE_SCHEMA, iter_nodes
 
 def schema_content(event: AnnotationContentEvent) -> list[dict[str, Any]]:
     """Return the sideloaded schema content of the event's annotation, else the standard one."""
+    sideloaded = _sideloaded_content(event)
+    return INVOICE_SCHEMA if sideloaded is None else list(sideloaded)
+
+
+def _sideloaded_content(event: AnnotationContentEvent) -> list[dict[str, Any]] | None:
+    """Return the content list of the annotation's sideloaded schema (the payload's own)."""
     sideloaded = (event.model_extra or {}).get("schemas")
     if isinstance(sideloaded, list):
         wanted = event.annotation.schema_url
@@ -24,16 +30,43 @@ def schema_content(event: AnnotationContentEvent) -> list[dict[str, Any]]:
             if not isinstance(schema, Mapping) or not isinstance(schema.get("content"), list):
                 continue
             if wanted is None or schema.get("url") in (None, wanted):
-                return list(schema["content"])
-    return INVOICE_SCHEMA
+                content: list[dict[str, Any]] = schema["content"]
+                return content
+    return None
 
 
 def datapoint_schema(event: AnnotationContentEvent, schema_id: str) -> Mapping[str, Any] | None:
     """Return the schema node of datapoint `schema_id`, or None if the schema has none."""
-    for node in iter_nodes(schema_content(event)):
-        if node.get("category") == "datapoint" and node.get("id") == schema_id:
-            return node
-    return None
+    return _datapoint_index(_sideloaded_content(event)).get(schema_id)
+
+
+def _index(content: list[dict[str, Any]]) -> dict[str, Mapping[str, Any]]:
+    """Return `{schema_id: node}` of a schema's datapoints (the first one depth-first wins)."""
+    index: dict[str, Mapping[str, Any]] = {}
+    for node in iter_nodes(content):
+        key = node.get("id")
+        if node.get("category") == "datapoint" and isinstance(key, str):
+            index.setdefault(key, node)
+    return index
+
+
+_STANDARD_INDEX = _index(INVOICE_SCHEMA)
+# Indexes of sideloaded schemas by the identity of the payload's content list, which each entry
+# holds (so the id cannot be reused while the entry lives); rules consult a schema several times
+# per delivery. A payload's objects are not changed once parsed.
+_SIDELOADED: dict[int, tuple[list[dict[str, Any]], dict[str, Mapping[str, Any]]]] = {}
+_SIDELOADED_MAX = 8
+
+
+def _datapoint_index(content: list[dict[str, Any]] | None) -> dict[str, Mapping[str, Any]]:
+    if content is None:
+        return _STANDARD_INDEX
+    entry = _SIDELOADED.get(id(content))
+    if entry is None or entry[0] is not content:
+        if len(_SIDELOADED) >= _SIDELOADED_MAX:
+            _SIDELOADED.clear()
+        entry = _SIDELOADED[id(content)] = (content, _index(content))
+    return entry[1]
 
 
 def options(node: Mapping[str, Any] | None) -> Sequence[Mapping[str, Any]] | None:

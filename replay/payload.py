@@ -41,11 +41,12 @@ class RecordData(Mapping[str, Any]):
     them (once).
     """
 
-    __slots__ = ("_body", "_fields", "raw_body")
+    __slots__ = ("_body", "_fields", "head", "raw_body")
 
     def __init__(self, fields: dict[str, Any], raw_body: bytes) -> None:
         self._fields, self.raw_body = fields, raw_body
         self._body: Any = _UNPARSED
+        self.head: Any = _UNPARSED  # `Record.body_head`, once
 
     def __getitem__(self, key: str) -> Any:
         if key != "body":
@@ -122,6 +123,14 @@ class Record:
         """Return the body's `base_url`, `hook`, `labels` and `annotation.labels` (None when
         the body is not an object), without parsing the rest of a recorded body.
         """
+        data = self.data
+        if isinstance(data, RecordData):
+            if data.head is _UNPARSED:
+                data.head = self._body_head()
+            return data.head  # type: ignore[no-any-return]
+        return self._body_head()
+
+    def _body_head(self) -> Mapping[str, Any] | None:
         raw = self.raw_body
         if raw is not None and raw.startswith(b"{"):
             try:
@@ -152,9 +161,10 @@ class Record:
     def _identity(self, key: str) -> str | None:
         # A refused delivery (bad signature) was never parsed: its body still names it.
         value = self.data.get(key)
-        body = self.data.get("body")
-        if value is None and isinstance(body, Mapping):
-            value = body.get(key)
+        if value is None:
+            body = self.data.get("body")  # parsed only for a delivery that was never identified
+            if isinstance(body, Mapping):
+                value = body.get(key)
         return _str_or_none(value)
 
     @property

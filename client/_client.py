@@ -23,6 +23,7 @@ from client._errors import DeadlineExceeded, DryRunRefused, RossumError, transpo
 from client._methods import ApiMethods
 from client._observer import RateLimiter, RequestObserver
 from client._pagination import Page, aiter_listing
+from client._pool import async_transport
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
 from client._retry import RetryPolicy
 
@@ -95,6 +96,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
             self._http, self._owns_http = http_client, False
         else:
             options = http_options(timeout, max_in_flight_requests)
+            if transport is None:
+                transport = async_transport(options["verify"], options["limits"])
             self._http = httpx.AsyncClient(transport=transport, **options)
 
     def _new_keeper(self, credentials: Credentials) -> AsyncTokenKeeper:

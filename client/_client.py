@@ -23,8 +23,8 @@ from client._errors import DeadlineExceeded, DryRunRefused, RossumError, transpo
 from client._methods import ApiMethods
 from client._observer import RateLimiter, RequestObserver
 from client._pagination import Page, aiter_listing
-from client._pool import async_transport
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
+from client._pool import async_transport
 from client._retry import RetryPolicy
 
 T = TypeVar("T")

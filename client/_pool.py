@@ -57,8 +57,10 @@ class LeanConnectionPool(httpcore.AsyncConnectionPool):
             if not pool_request.is_queued():
                 continue
             origin = pool_request.request.url.origin
-            connection = self._available(origin, closing)
-            if connection is None:
+            available = self._available(origin, closing)
+            if available is not None:
+                connection = available
+            else:
                 if len(self._connections) < self._max_connections:
                     connection = self.create_connection(origin)
                     self._connections.append(connection)

@@ -23,6 +23,9 @@ from replay.report import Result, Tally, render_result, render_summary, result_j
 from replay.setup import ReplayConfig, ReplayUsageError, open_target
 from replay.targets import Target
 
+# Recorded lines are tens of KB: a large buffer reads each in one piece, not in 8 KB steps.
+_READ_BUFFER = 1 << 20
+
 
 class Recording:
     """The lines of a recording file (read twice: once to prepare, once to replay)."""
@@ -41,7 +44,7 @@ class Recording:
             yield from self._kept
             return
         assert self._path is not None
-        with self._path.open("rb") as file:
+        with self._path.open("rb", buffering=_READ_BUFFER) as file:
             yield from file
 
     def records(self) -> Iterator[Record]:

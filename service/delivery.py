@@ -8,6 +8,7 @@ delivery to the recorder, after the answer has been sent.
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -140,8 +141,12 @@ def log_handled(
     delivery: Delivery, *, status: int, duration_ms: float, line: str = "webhook.handled"
 ) -> None:
     """Emit the canonical log line of a delivery (`line`: which one, e.g. the async result)."""
-    quiet = delivery.outcome in {"ok", "duplicate", "accepted"}
-    level = log.info if status < 400 and quiet else log.warning
+    quiet = status < 400 and delivery.outcome in {"ok", "duplicate", "accepted"}
+    bound = log.bind()  # one logger for the check and the line (the proxy binds per call)
+    enabled = getattr(bound, "is_enabled_for", None)  # structlog's filtering loggers have it
+    if enabled is not None and not enabled(logging.INFO if quiet else logging.WARNING):
+        return  # filtered out by the level: do not build the line
+    level = bound.info if quiet else bound.warning
     level(
         line,
         request_id=delivery.request_id,

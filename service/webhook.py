@@ -30,7 +30,7 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from client import RossumError
+from client import AsyncRossumAPIClient, RossumError
 from handlers.decision import Decision, error
 from handlers.events import HookEvent
 from handlers.responses import build_response
@@ -133,7 +133,7 @@ async def _carry_out(
         return "base_url_not_allowed"
     if not has_api_work(event, decision):
         return None
-    api = functools.cache(functools.partial(state.api_for, event, target=target))
+    api = _ApiOnce(state, event, target)
     elapsed = time.perf_counter() - delivery.started
     try:
         async with asyncio.timeout(max(0.0, deadline_s - elapsed)):
@@ -155,6 +155,21 @@ async def _carry_out(
     delivery.labels_added, delivery.labels_removed = outcome.labels_added, outcome.labels_removed
     delivery.stale = outcome.stale
     return None
+
+
+class _ApiOnce:
+    """The delivery's client, made on the first call (none when no request is due)."""
+
+    __slots__ = ("_client", "_event", "_state", "_target")
+
+    def __init__(self, state: ServiceState, event: HookEvent, target: ApiTarget) -> None:
+        self._state, self._event, self._target = state, event, target
+        self._client: AsyncRossumAPIClient | None = None
+
+    def __call__(self) -> AsyncRossumAPIClient:
+        if self._client is None:
+            self._client = self._state.api_for(self._event, target=self._target)
+        return self._client
 
 
 def _answer(

@@ -10,6 +10,7 @@ for its signature is sent unsigned, so that the refusal is replayed too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,8 +321,12 @@ def accepted_origin(record: Record) -> str | None:
     if record.host_refused or body is None:
         return None
     url = body.get("base_url") or body.get("hook")
-    if not isinstance(url, str):
-        return None
+    return _origin(url) if isinstance(url, str) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(url: str) -> str | None:
+    """Return `scheme://host[:port]` of an http(s) URL, else None (a recording names few)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None

@@ -97,6 +97,14 @@ def _origin_parts(base_url: str) -> tuple[tuple[str, str, int | None], str]:
     return (url.scheme, url.host, url.port), url.netloc.decode("ascii")
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(url: str) -> httpx.URL:
+    """Return `url` parsed (httpx URLs are immutable; a delivery's calls go to the same few
+    absolute URLs, so each is parsed once, not on every request and retry).
+    """
+    return httpx.URL(url)
+
+
 def _debug_enabled() -> bool:
     return log.enabled(logging.DEBUG)
 
@@ -181,7 +189,8 @@ class ClientCore(Generic[K]):
 
     def _build_request(self, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Request:
         try:
-            return self._http.build_request(method, url, **kwargs)  # type: ignore[no-any-return]
+            parsed = _parsed_url(url)
+            return self._http.build_request(method, parsed, **kwargs)  # type: ignore[no-any-return]
         except httpx.InvalidURL as exc:
             raise ValueError(f"invalid URL {url!r}: {exc}") from exc
 

@@ -24,7 +24,7 @@ from client._methods import ApiMethods
 from client._observer import RateLimiter, RequestObserver
 from client._pagination import Page, aiter_listing
 from client._plans import Build, Call, Gather, Listing, Op, ReadFiles, Sleep, Step, Stream
-from client._pool import async_transport
+from client._pool import SessionlessClient, async_transport
 from client._retry import RetryPolicy
 
 T = TypeVar("T")
@@ -98,7 +98,7 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
             options = http_options(timeout, max_in_flight_requests)
             if transport is None:
                 transport = async_transport(options["verify"], options["limits"])
-            self._http = httpx.AsyncClient(transport=transport, **options)
+            self._http = SessionlessClient(transport=transport, **options)
 
     def _new_keeper(self, credentials: Credentials) -> AsyncTokenKeeper:
         return AsyncTokenKeeper(credentials)

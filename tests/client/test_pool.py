@@ -107,3 +107,17 @@ async def test_connections_the_server_closed_are_not_used_again(server: Server) 
         pool = client._http._transport._pool
         assert len(pool.connections) <= 2
         assert all(not connection.is_closed() for connection in pool.connections)
+
+
+async def test_set_cookie_answers_are_not_kept_or_sent_back(server: Server) -> None:
+    global ANSWER
+    plain = ANSWER
+    ANSWER = plain.replace(b"\r\n\r\n", b"\r\nset-cookie: session=abc; Path=/\r\n\r\n", 1)
+    try:
+        async with _client(server, 1) as client:
+            await client.request_json("GET", "labels")
+            request = client._http.build_request("GET", f"http://127.0.0.1:{server.port}/x")
+            assert "cookie" not in request.headers
+            assert not client._http.cookies
+    finally:
+        ANSWER = plain

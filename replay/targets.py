@@ -7,12 +7,12 @@ made or, in a dry run, intended come from the delivery it records on the request
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 import httpx
+from pydantic_core import from_json
 from starlette.applications import Starlette
 from starlette.types import Message
 
@@ -40,7 +40,7 @@ def decode_answer(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return from_json(raw)
     except ValueError:
         return raw.decode("utf-8", "replace")
 

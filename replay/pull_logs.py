@@ -26,7 +26,8 @@ from typing import Any, TextIO
 
 import httpx
 
-from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
+from client import AsyncRossumAPIClient, RossumError
+from service.cli_credentials import credentials_from
 from service.logging import configure_logging, redact
 from service.recording import FORMAT_VERSION, redact_body
 
@@ -192,14 +193,8 @@ def client_from(
     base_url = base_url.rstrip("/")
     if not base_url.endswith("/api/v1"):
         base_url += "/api/v1"
-    token = args.token or env("ROSSUM_HOOKS_API_TOKEN")
-    username = args.username or env("ROSSUM_HOOKS_API_USERNAME")
-    password = args.password or env("ROSSUM_HOOKS_API_PASSWORD")
-    if token:
-        credentials: Token | UserCredentials = Token(token)
-    elif username and password:
-        credentials = UserCredentials(username, password)
-    else:
+    credentials = credentials_from(args, os.environ, prefix="ROSSUM_HOOKS_API_")
+    if credentials is None:
         raise PullError("give --token, or --username and --password (or ROSSUM_HOOKS_API_*)")
     return AsyncRossumAPIClient(base_url, credentials, transport=transport)
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
+from client import AsyncRossumAPIClient, RossumError
 from handlers.content import walk
 from handlers.invoice_schema import INVOICE_SCHEMA
 from handlers.operations import apply_operations
@@ -45,6 +45,7 @@ from replay.engine import Recording
 from replay.payload import Record, RecordingError, Rewrite, rewrite_body
 from replay.setup import ReplayUsageError
 from service.answer_text import describe_answer, schema_ids
+from service.cli_credentials import credentials_from
 from service.settings import environment_with_dotenv
 
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
@@ -224,14 +225,8 @@ async def _current(api: AsyncRossumAPIClient, annotation_id: int) -> Current:
 
 
 def _client(args: argparse.Namespace, environ: Mapping[str, str]) -> AsyncRossumAPIClient:
-    token = args.token or environ.get("ROSSUM_HOOKS_ADMIN_TOKEN")
-    username = args.username or environ.get("ROSSUM_HOOKS_ADMIN_USERNAME")
-    password = args.password or environ.get("ROSSUM_HOOKS_ADMIN_PASSWORD")
-    if token:
-        credentials: Token | UserCredentials = Token(token)
-    elif username and password:
-        credentials = UserCredentials(username, password)
-    else:
+    credentials = credentials_from(args, environ, prefix="ROSSUM_HOOKS_ADMIN_")
+    if credentials is None:
         raise ReplayUsageError("--api-url needs --token, or --username and --password")
     return AsyncRossumAPIClient(args.api_url.rstrip("/"), credentials)
 

@@ -21,8 +21,9 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
+from client import AsyncRossumAPIClient, RossumError
 from service.answer_text import describe_answer, schema_ids
+from service.cli_credentials import credentials_from
 from service.hook_file import DEFAULT_FILE, HookFile, HookFileError, read_hook_file
 from service.hook_plan import apply_plan, find_hook, make_plan
 from service.rules import RulesError, rules_from_environment
@@ -93,14 +94,8 @@ def _client(args: argparse.Namespace, spec: HookFile, environ: Mapping[str, str]
     api_url = args.api_url or spec.api_url
     if not api_url:
         raise UsageError(f"no API URL: pass --api-url or set api_url in {spec.path}")
-    token = args.token or environ.get("ROSSUM_HOOKS_ADMIN_TOKEN")
-    username = args.username or environ.get("ROSSUM_HOOKS_ADMIN_USERNAME")
-    password = args.password or environ.get("ROSSUM_HOOKS_ADMIN_PASSWORD")
-    if token:
-        credentials: Token | UserCredentials = Token(token)
-    elif username and password:
-        credentials = UserCredentials(username, password)
-    else:
+    credentials = credentials_from(args, environ, prefix="ROSSUM_HOOKS_ADMIN_")
+    if credentials is None:
         raise UsageError(
             "no credentials: pass --token, or --username and --password "
             "(or set ROSSUM_HOOKS_ADMIN_TOKEN / _USERNAME / _PASSWORD)"

@@ -22,30 +22,13 @@ from sandbox.listing import (
     texts,
     time_range,
 )
+from sandbox.serialize import ANNOTATION_TIMES, ANNOTATION_USER_REFS
 from sandbox.store import Record, Store
 from sandbox.workflow import STATUSES
 
-USER_REFS = (
-    "creator",
-    "modifier",
-    "modified_by",
-    "confirmed_by",
-    "deleted_by",
-    "exported_by",
-    "purged_by",
-    "rejected_by",
-)
-TIMES = (
-    "created_at",
-    "assigned_at",
-    "confirmed_at",
-    "modified_at",
-    "exported_at",
-    "export_failed_at",
-    "purged_at",
-    "rejected_at",
-    "deleted_at",
-)
+# The annotation's user references and timestamps are the ones it is served with.
+USER_REFS = ANNOTATION_USER_REFS
+TIMES = ANNOTATION_TIMES
 # Sideloads of annotation lists: each holds the objects the page's annotations refer to.
 SIDELOADS = frozenset(
     {

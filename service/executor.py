@@ -191,8 +191,7 @@ class Executor:
 
         add = sorted(n for n in decision.add_labels if known(n) is not True)
         remove = sorted(n for n in decision.remove_labels if known(n) is not False)
-        if set(add + remove) - urls.keys():
-            missing = set(add + remove) - urls.keys()
+        if missing := set(add + remove) - urls.keys():
             urls |= await self._resolve(api, organization, missing, decision, journal)
         remove = [n for n in remove if n in urls]  # a label that does not exist is on nothing
         if add or remove:

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from client import AsyncRossumAPIClient, RateLimiter, Token, UserCredentials
 from handlers.routing import Router
+from service import collector
 from service.allowlist import Allowlist
 from service.async_jobs import RESULTS_PATH, AsyncJobs
 from service.delivery import DeliveryMiddleware
@@ -156,6 +157,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if settings.gc_tuning:
+            collector.tune()
         recorder = _recorder(settings)
         metrics = Metrics() if settings.metrics else None
         if metrics is not None:

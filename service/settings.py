@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     record_keep: int = Field(default=5, ge=1)
     dry_run: bool = False
     metrics: bool = True
+    gc_tuning: bool = True
     # A URL may carry a password: SecretStr keeps it out of every log line.
     redis_url: SecretStr | None = None
     # Asynchronous mode (`service.async_jobs`): these non-interactive events get 202 + Location.

@@ -173,7 +173,10 @@ def create_app(
                 router=router,
                 api=api,
                 executor=Executor(
-                    labels=shared.labels, states=shared.label_states, dry_run=settings.dry_run
+                    labels=shared.labels,
+                    states=shared.label_states,
+                    locks=shared.locks,
+                    dry_run=settings.dry_run,
                 ),
                 recorder=recorder,
                 locks=shared.locks,

@@ -6,6 +6,16 @@ adds and removes go in one `labels/apply` call. A delivery older than the newest
 version acted on for its annotation makes no call at all. On content events the operations,
 messages and blockers are not sent here: they go into the answer and Rossum applies them.
 Every call is idempotent, so a retried delivery is safe.
+
+The label state of an annotation is read and written under its lock (`AnnotationLocks`).
+With a store that can compare-and-set (`LabelStateSwap`, the Redis one), a delivery first
+decides without the lock, on the state this process last saw: if that decision makes no API
+write (labels already right, or the delivery is stale), the new state is swapped in only if
+nobody holds the lock and the kept state is still the one decided on, which makes it the same
+as taking the lock, reading, writing and releasing at that instant; on another kept state it
+decides once more on that one, and else takes the lock as usual. Only label look-ups (the
+organisation's label list, creating a missing label) may be made before the lock: they change
+no annotation.
 """
 
 from __future__ import annotations
@@ -17,7 +27,18 @@ from handlers.decision import Decision
 from handlers.events import HookEvent
 from service import label_state
 from service.labels import ApiFactory, Journal, LabelCache
-from service.stores import LabelState, LabelStateStore, MemoryLabelStateStore
+from service.locks import KeyedLocks
+from service.stores import (
+    AnnotationLocks,
+    ContentVersion,
+    LabelState,
+    LabelStateStore,
+    LabelStateSwap,
+    MemoryLabelStateStore,
+)
+
+# Decisions made without the lock before taking it: on the state last seen, then on the one kept.
+SWAP_ATTEMPTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +87,11 @@ def _current_labels(event: HookEvent) -> frozenset[str] | None:
     return frozenset(annotation.labels)
 
 
+def _organization(event: HookEvent) -> str:
+    """Return the key of the organisation whose labels `event` uses."""
+    return event.organization_url or event.base_url or "default"
+
+
 class Executor:
     """Apply decisions through a Rossum API client, recording each call in a journal."""
 
@@ -74,12 +100,16 @@ class Executor:
         *,
         labels: LabelCache,
         states: LabelStateStore | None = None,
+        locks: AnnotationLocks | None = None,
         dry_run: bool = False,
     ) -> None:
         self.labels = labels
         self.states: LabelStateStore = states if states is not None else MemoryLabelStateStore()
+        self.locks: AnnotationLocks = locks if locks is not None else KeyedLocks()
         # A dry run changes nothing, so it must not record label changes as made.
         self._dry_run = dry_run
+        swap = self.states if isinstance(self.states, LabelStateSwap) else None
+        self._swap = None if dry_run else swap
 
     async def carry_out(
         self, api: ApiFactory, event: HookEvent, decision: Decision, *, journal: Journal
@@ -87,12 +117,64 @@ class Executor:
         """Make the API calls `decision` needs for `event`; raise the client's errors.
 
         `api()` returns the delivery's client; it is called only when a request is due. The
-        caller holds the annotation's lock (the label state is read and written under it).
+        annotation's lock is held for the calls (see the module doc for when it is not needed).
         """
         if event.annotation_url is None or event.annotation_id is None:
             return Outcome()
         key = event.annotation_url
         version = label_state.content_version(event)
+        if self._swap is not None:
+            done = await self._without_lock(self._swap, api, event, decision, journal, version)
+            if done is not None:
+                return done
+        async with self.locks.hold(key):
+            return await self._under_lock(api, event, decision, journal, version)
+
+    async def _without_lock(
+        self,
+        swap: LabelStateSwap,
+        api: ApiFactory,
+        event: HookEvent,
+        decision: Decision,
+        journal: Journal,
+        version: ContentVersion,
+    ) -> Outcome | None:
+        """Carry out a decision that needs no API write by compare-and-set; None: take the lock."""
+        key = str(event.annotation_url)
+        if decision.annotation_update or (
+            decision.operations and event.event != "annotation_content"
+        ):
+            return None
+        kept = await swap.hint(key)
+        for _ in range(SWAP_ATTEMPTS):
+            if kept is not None and version < kept.version:
+                outcome, new = Outcome(stale=True), kept  # nothing to write: check it holds
+            else:
+                if decision.add_labels or decision.remove_labels:
+                    add, remove, _ = await self._label_changes(api, event, decision, journal, kept)
+                    if add or remove:
+                        return None  # a labels/apply is due
+                outcome = Outcome()
+                new = label_state.after(
+                    kept, version, present=decision.add_labels, absent=decision.remove_labels
+                )
+            swapped = await swap.swap(key, kept, new, ttl_s=label_state.LABEL_STATE_TTL_S)
+            if swapped.done:
+                return outcome
+            if swapped.held:
+                return None
+            kept = swapped.kept
+        return None
+
+    async def _under_lock(
+        self,
+        api: ApiFactory,
+        event: HookEvent,
+        decision: Decision,
+        journal: Journal,
+        version: ContentVersion,
+    ) -> Outcome:
+        key = str(event.annotation_url)
         kept = await self.states.get(key)
         if kept is not None and version < kept.version:
             return Outcome(stale=True)
@@ -157,23 +239,36 @@ class Executor:
         journal: Journal,
         kept: LabelState | None,
     ) -> Outcome:
-        organization = event.organization_url or event.base_url or "default"
+        async def once() -> Outcome:
+            add, remove, urls = await self._label_changes(api, event, decision, journal, kept)
+            if add or remove:
+                annotation = str(event.annotation_url)
+                journal.append(
+                    {"call": "apply_labels", "annotation": annotation, "add": add, "remove": remove}
+                )
+                await api().apply_labels(
+                    [annotation], add=[urls[n] for n in add], remove=[urls[n] for n in remove]
+                )
+            return Outcome(labels_added=tuple(add), labels_removed=tuple(remove))
+
         try:
-            return await self._apply_once(api, event, decision, organization, journal, kept)
+            return await once()
         except (BadRequest, NotFound):
             # A cached label URL may have been deleted in Rossum: refresh once and retry.
-            self.labels.forget(organization)
-            return await self._apply_once(api, event, decision, organization, journal, kept)
+            self.labels.forget(_organization(event))
+            return await once()
 
-    async def _apply_once(
+    async def _label_changes(
         self,
         api: ApiFactory,
         event: HookEvent,
         decision: Decision,
-        organization: str,
         journal: Journal,
         kept: LabelState | None,
-    ) -> Outcome:
+    ) -> tuple[list[str], list[str], dict[str, str]]:
+        """Return the label names to add and to remove (not known to be so already), and the
+        URLs of the names resolved."""
+        organization = _organization(event)
         snapshot = _current_labels(event)
         # Sideloaded label objects are the annotation's labels as Rossum sees them now: exact,
         # and free of API calls (a cached list may predate a label made in the UI).
@@ -194,15 +289,7 @@ class Executor:
         if missing := set(add + remove) - urls.keys():
             urls |= await self._resolve(api, organization, missing, decision, journal)
         remove = [n for n in remove if n in urls]  # a label that does not exist is on nothing
-        if add or remove:
-            annotation = str(event.annotation_url)
-            journal.append(
-                {"call": "apply_labels", "annotation": annotation, "add": add, "remove": remove}
-            )
-            await api().apply_labels(
-                [annotation], add=[urls[n] for n in add], remove=[urls[n] for n in remove]
-            )
-        return Outcome(labels_added=tuple(add), labels_removed=tuple(remove))
+        return add, remove, urls
 
     async def _resolve(
         self,

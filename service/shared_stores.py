@@ -9,12 +9,18 @@ Each write is also kept in the in-process twin, which answers while Redis does n
 then still recognises the duplicates and knows the label state of the deliveries it handled
 itself, but not those of the other replicas.
 
-A label-state write that would store exactly what the same delivery read is skipped (a
-delivery that changes nothing costs one Redis read, not a read and a write; the entry's
-expiry then stays that of its last change, 24 h by default). A label-state
-write is fenced: it is made only while the Redis lock of the annotation still
+A label-state write that would store exactly what the same delivery read is skipped (the
+entry's expiry then stays that of its last change, 24 h by default). A label-state write
+under the lock is fenced: it is made only while the Redis lock of the annotation still
 holds this holder's token (`service.shared_locks.fence`), so a replica whose lease ran out
 (paused, partitioned) cannot overwrite the state the next holder wrote.
+
+A delivery that needs no API write does not take the lock at all (`service.executor`): it
+decides on the state this replica last saw (`hint`, no round trip) and `swap`s in one
+script that writes its new state only if nobody holds the annotation's lock and Redis still
+keeps exactly the state it decided on; otherwise the script answers what Redis keeps, and
+the delivery decides again on that or takes the lock. One round trip for such a delivery,
+instead of a lock, a write and an unlock.
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ import structlog
 
 from service.shared_locks import LOCK_PREFIX, fence, prefetched
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
-from service.stores import Answer, LabelState, MemoryDeliveryLedger, MemoryLabelStateStore
+from service.stores import (
+    Answer,
+    LabelState,
+    MemoryDeliveryLedger,
+    MemoryLabelStateStore,
+    Swapped,
+)
 
 log = structlog.get_logger()
 
@@ -38,6 +50,17 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 """
 
+# KEYS[1]: the state, KEYS[2]: the annotation's lock; ARGV: the state JSON expected ('' for
+# none), the new state JSON, ttl (ms). Returns {1}: written (or already so), {0}: the lock is
+# held, {2, kept}: another state is kept (kept false: none).
+_SWAP = """
+if redis.call('EXISTS', KEYS[2]) == 1 then return {0} end
+local kept = redis.call('GET', KEYS[1])
+if (kept or '') ~= ARGV[1] then return {2, kept} end
+if ARGV[2] ~= ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return {1}
+"""
+_HELD = Swapped(done=False, held=True)
 
 # The label states this delivery read from Redis, by annotation (JSON as stored).
 _read: ContextVar[dict[str, str] | None] = ContextVar("rossum_hooks_states_read", default=None)
@@ -88,6 +111,37 @@ class SharedLabelStateStore:
         self._store = store
         self._local = MemoryLabelStateStore()
         self._put = store.redis.register_script(_FENCED_PUT)
+        self._swap = store.redis.register_script(_SWAP)
+
+    async def hint(self, annotation: str) -> LabelState | None:
+        """Return the state this replica last read or wrote for `annotation` (no round trip)."""
+        return await self._local.get(annotation)
+
+    async def swap(
+        self, annotation: str, expected: LabelState | None, state: LabelState, *, ttl_s: float
+    ) -> Swapped:
+        """Keep `state` unless the annotation's lock is held or Redis keeps another state than
+        `expected` (then say which); held also while Redis does not answer (take the lock)."""
+        old = "" if expected is None else expected.to_json()
+        new = state.to_json()
+        keys = [state_key(annotation), f"{LOCK_PREFIX}{annotation}"]
+        try:
+            answer = await self._store.run(
+                "label_state_swap", lambda _: self._swap(keys=keys, args=[old, new, _ms(ttl_s)])
+            )
+        except SharedStateUnavailable:
+            return _HELD
+        found = int(answer[0])
+        if found == 1:
+            await self._local.put(annotation, state, ttl_s=ttl_s)
+            return Swapped(done=True)
+        if found == 0:
+            return _HELD
+        text = answer[1] if len(answer) > 1 else None
+        kept = None if text is None else LabelState.from_json(text)
+        if kept is not None:
+            await self._local.put(annotation, kept, ttl_s=ttl_s)
+        return Swapped(done=False, kept=kept)
 
     async def get(self, annotation: str) -> LabelState | None:
         """Return the state of `annotation` kept by any replica (this one's if Redis is away)."""

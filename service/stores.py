@@ -4,6 +4,8 @@
 - `LabelStateStore`: per annotation, the newest content version acted on and the labels this
   service made present or absent then.
 - `AnnotationLocks`: one holder at a time per annotation.
+- `LabelStateSwap` (optional, shared stores): a compare-and-set of the label state made
+  without holding the lock, for deliveries that call nothing (see `service.executor`).
 
 The in-process implementations (below, and `service.locks.KeyedLocks`) are the default; a
 shared store (e.g. Redis, for several replicas) implements the same protocols. The contract a
@@ -11,6 +13,8 @@ shared store must keep:
 
 - `LabelStateStore.get` and `put` for an annotation are only called while its lock from
   `AnnotationLocks.hold` is held, so a plain get/put needs no compare-and-set of its own.
+- `LabelStateSwap.swap` is called without the lock: it must write only if, in one atomic
+  step, nobody holds the annotation's lock and the state kept is exactly the one expected.
 - Values cross the interface as the frozen dataclasses below; `Answer.to_json`,
   `LabelState.to_json` and their `from_json` give a string form for a store that keeps bytes.
 - Entries expire after the `ttl_s` given to the write; reading an expired entry returns None.
@@ -25,7 +29,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 V = TypeVar("V")
 
@@ -63,8 +67,9 @@ class ContentVersion:
     sent: datetime
 
     def to_json(self) -> list[str]:
-        """Return both instants as ISO strings."""
-        return [self.modified.isoformat(), self.sent.isoformat()]
+        """Return both instants as ISO strings in UTC (one text per version: states compare
+        by text in a shared store's compare-and-set)."""
+        return [self.modified.astimezone(UTC).isoformat(), self.sent.astimezone(UTC).isoformat()]
 
     @classmethod
     def from_json(cls, data: list[str]) -> ContentVersion:
@@ -140,6 +145,32 @@ class LabelStateStore(Protocol):
 
     async def put(self, annotation: str, state: LabelState, *, ttl_s: float) -> None:
         """Replace the state of `annotation`, kept for `ttl_s` seconds."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Swapped:
+    """What `LabelStateSwap.swap` did: wrote (`done`), or found the lock held (`held`), or
+    found another state kept (`kept`, None when none is)."""
+
+    done: bool
+    held: bool = False
+    kept: LabelState | None = None
+
+
+@runtime_checkable
+class LabelStateSwap(Protocol):
+    """Label state changed without the annotation's lock, by compare-and-set."""
+
+    async def hint(self, annotation: str) -> LabelState | None:
+        """Return the state this process last saw for `annotation` (may be out of date)."""
+        ...
+
+    async def swap(
+        self, annotation: str, expected: LabelState | None, state: LabelState, *, ttl_s: float
+    ) -> Swapped:
+        """Atomically: unless the lock of `annotation` is held or the state kept is not
+        `expected`, keep `state` (no write when it equals `expected`)."""
         ...
 
 

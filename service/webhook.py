@@ -137,10 +137,8 @@ async def _carry_out(
     elapsed = time.perf_counter() - delivery.started
     try:
         async with asyncio.timeout(max(0.0, deadline_s - elapsed)):
-            async with state.locks.hold(event.annotation_url):
-                outcome = await state.executor.carry_out(
-                    api, event, decision, journal=delivery.calls
-                )
+            # The executor holds the annotation's lock for what needs it.
+            outcome = await state.executor.carry_out(api, event, decision, journal=delivery.calls)
     except MissingCredentials:
         if event.event != "annotation_content":
             raise

@@ -7,12 +7,12 @@ import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from handlers.testing import signed
+from handlers.testing import TIMESTAMP, signed
 from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks, fence
 from service.shared_rate import SharedRateCap
@@ -230,3 +230,89 @@ async def test_the_annotation_lock_reads_its_label_state_along(
         assert await states.get(ANNOTATION_URL) == kept  # what the lock read as it was taken
     async with locks.hold(f"request:{ANNOTATION_URL}"):  # duplicate locks read nothing along
         assert await states.get(ANNOTATION_URL) is None
+
+
+async def test_a_label_state_is_swapped_in_only_unlocked_and_as_expected(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """The compare-and-set writes only while nobody holds the lock and Redis keeps the state
+    expected; otherwise it writes nothing and says why (the lock, or the state kept)."""
+    version = ContentVersion(modified=datetime(2026, 1, 1, tzinfo=UTC), sent=datetime.now(UTC))
+    first = LabelState(version, present=frozenset({"expedite"}))
+    second = LabelState(version, absent=frozenset({"expedite"}))
+    one, other = SharedLabelStateStore(stores[0]), SharedLabelStateStore(stores[1])
+    assert (await one.swap(ANNOTATION_URL, None, first, ttl_s=60)).done
+    assert await other.get(ANNOTATION_URL) == first
+    assert await other.hint(ANNOTATION_URL) is None  # the other replica has seen nothing yet
+    refused = await other.swap(ANNOTATION_URL, None, second, ttl_s=60)
+    assert (refused.done, refused.held, refused.kept) == (False, False, first)
+    assert await other.hint(ANNOTATION_URL) == first  # what it learnt from the refusal
+    async with SharedLocks(stores[0], lease_s=5).hold(ANNOTATION_URL):
+        held = await other.swap(ANNOTATION_URL, first, second, ttl_s=60)
+        assert (held.done, held.held) == (False, True)
+    assert await one.get(ANNOTATION_URL) == first
+    key = state_key(ANNOTATION_URL)
+    await stores[0].redis.pexpire(key, 30_000)
+    assert (await other.swap(ANNOTATION_URL, first, first, ttl_s=60)).done
+    assert await stores[0].redis.pttl(key) <= 30_000  # unchanged: checked, not written
+    assert (await other.swap(ANNOTATION_URL, first, second, ttl_s=60)).done
+    assert await one.get(ANNOTATION_URL) == second
+
+
+def _fences_taken(redis: RedisServer) -> int:
+    import redis as redis_py
+
+    with redis_py.Redis.from_url(redis.url) as client:
+        return int(client.get(f"rossum-hooks:fence:{ANNOTATION_URL}") or 0)
+
+
+async def test_a_delivery_that_calls_nothing_takes_no_lock_but_waits_for_a_holder(
+    service: ServiceFactory, rossum: FakeRossum, redis: RedisServer
+) -> None:
+    """Labels already right: the delivery keeps its newer version without the lock. While
+    another replica holds the annotation, it waits for that holder and then reads its state."""
+    high = {"amount_total": "25000"}
+    at = TIMESTAMP
+    first = signed(content_event(values=high, labels=[], timestamp=at, rows=0), SECRET)
+    async with service(redis_url=redis.url) as client:
+        assert (await client.post("/hooks", content=first[1], headers=first[0])).status_code == 200
+        assert len(rossum.applied) == 1 and _fences_taken(redis) == 1  # an apply: locked
+        expedite = rossum.labels["expedite"]
+        steady = content_event(values=high, labels=[expedite], timestamp=at + timedelta(seconds=1))
+        headers, body = signed(steady, SECRET)
+        assert (await client.post("/hooks", content=body, headers=headers)).status_code == 200
+        assert len(rossum.applied) == 1 and _fences_taken(redis) == 1  # no call, no lock
+        states = SharedLabelStateStore(store := SharedStore(connect(redis.url)))
+        kept = await states.get(ANNOTATION_URL)
+        assert kept is not None and kept.version.sent == at + timedelta(seconds=1)
+
+        newer = content_event(values=high, labels=[expedite], timestamp=at + timedelta(seconds=3))
+        headers, body = signed(newer, SECRET)
+        async with SharedLocks(store, lease_s=5).hold(ANNOTATION_URL):  # another replica
+            waiting = asyncio.create_task(client.post("/hooks", content=body, headers=headers))
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # no swap past a held lock
+            # What the holder keeps: a newer version than the waiting delivery's.
+            later = ContentVersion(modified=at + timedelta(seconds=5), sent=at)
+            await states.put(ANNOTATION_URL, LabelState(later), ttl_s=60)
+        response = await waiting
+        await store.aclose()
+    assert response.status_code == 200 and response.json()["operations"] == []  # stale now
+    assert len(rossum.applied) == 1
+
+
+async def test_a_replica_that_saw_nothing_decides_on_what_another_kept(
+    service: ServiceFactory, rossum: FakeRossum, redis: RedisServer
+) -> None:
+    """An older delivery reaching a replica that never saw the annotation is still stale:
+    the swap answers the newer state another replica kept."""
+    values = {"currency": "EUR "}
+    newer = content_event(values=values, timestamp=TIMESTAMP + timedelta(seconds=1), rows=0)
+    older = content_event(values=values, timestamp=TIMESTAMP, rows=0)
+    newer, older = signed(newer, SECRET), signed(older, SECRET)
+    async with service(redis_url=redis.url) as one, service(redis_url=redis.url) as two:
+        first = await one.post("/hooks", content=newer[1], headers=newer[0])
+        second = await two.post("/hooks", content=older[1], headers=older[0])
+    assert [op["value"]["content"]["value"] for op in first.json()["operations"]] == ["eur"]
+    assert second.status_code == 200 and second.json()["operations"] == []
+    assert _fences_taken(redis) == 0  # neither needed the lock

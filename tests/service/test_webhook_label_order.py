@@ -1,21 +1,33 @@
 """Final label state: ordered by content version, never undone by an older delivery.
 
 The fake API keeps the annotation's real labels (from the `labels/apply` calls made), so each
-test checks what a user would see, not only which calls went out.
+test checks what a user would see, not only which calls went out. Each runs in-process and in
+Redis mode, where a delivery that makes no API write decides without the annotation's lock
+and keeps its state by compare-and-set.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from handlers.testing import TIMESTAMP, signed
 from tests.service.conftest import FakeRossum, ServiceFactory
 from tests.service.kit import SECRET, content_event
 
 HIGH, LOW = {"amount_total": "25000.00"}, {"amount_total": "100.00"}
+
+
+@pytest.fixture(params=["in-process", "redis"])
+def service(request: pytest.FixtureRequest, service: ServiceFactory) -> ServiceFactory:
+    """The service factory, in-process or on a real Redis."""
+    if request.param == "in-process":
+        return service
+    return functools.partial(service, redis_url=request.getfixturevalue("redis").url)
 
 
 def _delivery(values: dict[str, str], *, at: datetime, labels: list[str], **keys: Any) -> bytes:

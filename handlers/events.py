@@ -193,6 +193,11 @@ class HookEvent(_Model):
         annotation = getattr(self, "annotation", None)
         return annotation.organization if isinstance(annotation, Annotation) else None
 
+    def release_content(self) -> None:
+        """Let go of the payload's bulk once the rules have read it; a no-op here (see
+        `AnnotationContentEvent.release_content`).
+        """
+
     @property
     def sideloaded_labels(self) -> dict[str, str]:
         """Return name -> URL of the label objects sideloaded in the payload (hook `sideload`)."""
@@ -220,13 +225,31 @@ class AnnotationContentEvent(HookEvent):
     document: Opt[Document] = None
     updated_datapoints: Seq[int] = []
     _tree: ContentTree | None = PrivateAttr(default=None)
+    _released: bool = PrivateAttr(default=False)
 
     @property
     def content(self) -> ContentTree:
         """Return the content tree, indexed by `schema_id` (built once per event)."""
         if self._tree is None:
+            if self._released:
+                raise RuntimeError("the content tree was released after the rules ran")
             self._tree = ContentTree(self.annotation.content)
         return self._tree
+
+    def release_content(self) -> None:
+        """Drop the content tree, the bulk of the payload, once the rules have run.
+
+        What is left of a delivery (its API calls, the answer, the log line) needs the
+        envelope only. A delivery waiting on an API call would otherwise hold its whole tree
+        (thousands of objects for 100 line items) while the next deliveries parse theirs,
+        which makes their parsing about half as slow again (`bench/webhook.py --scenario
+        apply`). Afterwards `annotation.content` is None and `content` raises.
+        """
+        self._tree = None
+        self._released = True
+        if isinstance(self.annotation.content, list):
+            bare = self.annotation.model_copy(update={"content": None})
+            self.__dict__["annotation"] = bare  # frozen: the one field swapped in place
 
 
 class UploadFile(_Model):

@@ -102,6 +102,7 @@ async def _decide(
     delivery.api_host = state.api_host(target.root)
     decision = state.router.dispatch(event)
     _note_decision(delivery, decision)
+    event.release_content()  # the rest needs the envelope only (see the method)
     failure = await _carry_out(
         state, event, decision, target=target, delivery=delivery, deadline_s=deadline_s
     )

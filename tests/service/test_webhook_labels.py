@@ -7,8 +7,10 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from handlers.decision import Decision
+from handlers.events import AnnotationContentEvent
 from handlers.routing import Router
 from handlers.testing import TIMESTAMP, signed
 from tests.service.conftest import FakeRossum, ServiceFactory
@@ -216,3 +218,32 @@ async def test_deleted_label_url_is_refreshed_once(
     assert response.status_code == 200
     last = json.loads(rossum.apply.calls[-1].request.content)
     assert last["operations"]["add"] == [rossum.labels["vip"]] != [old_url]
+
+
+async def test_the_content_tree_is_released_before_the_api_call(
+    service: ServiceFactory, rossum: FakeRossum
+) -> None:
+    """A delivery waiting on its API call holds no content tree: the rules have read it."""
+    seen: list[AnnotationContentEvent] = []
+    held_during_call: list[object] = []
+
+    def rule(event: AnnotationContentEvent) -> Decision:
+        seen.append(event)
+        assert len(event.content.rows("line_items")) == 3
+        return Decision(add_labels={"vip"})
+
+    def apply(request: httpx.Request) -> httpx.Response:
+        held_during_call.append(seen[0].annotation.content)
+        return httpx.Response(200, json={})
+
+    rossum.apply.mock(side_effect=apply)
+    router = Router()
+    router.add(rule, "annotation_content")
+    headers, body = signed(content_event("updated", rows=3), SECRET)
+    async with service(router=router) as client:
+        response = await client.post("/hooks", content=body, headers=headers)
+    assert response.status_code == 200
+    assert held_during_call == [None]  # the call was made, after the tree was let go
+    assert seen[0].annotation_url == ANNOTATION_URL  # the envelope stays
+    with pytest.raises(RuntimeError, match="released"):
+        seen[0].content  # noqa: B018 - the property raises

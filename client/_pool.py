@@ -14,7 +14,8 @@ connection (or a new one, or one made by closing an idle one), in httpcore's ord
 connection is asked `has_expired()` (keep-alive timeout passed, or the server hung up) just
 before it is handed out, and all of them at most once every `SWEEP_INTERVAL` seconds, so
 stale connections are still closed and never used. Sending, TLS, timeouts and errors stay
-httpcore's and httpx's: only the planning method is replaced.
+httpcore's and httpx's: only the planning method is replaced. Its connections go through
+`client._network` (asyncio streams, one send per request) instead of anyio.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 import httpcore
 import httpx
+
+from client._network import AsyncioBackend
 
 SWEEP_INTERVAL = 1.0  # seconds between checks of every idle connection for expiry
 
@@ -94,7 +97,8 @@ class LeanConnectionPool(httpcore.AsyncConnectionPool):
 
 
 def async_transport(verify: Any, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """Return httpx's async transport with its connection pool a `LeanConnectionPool`.
+    """Return httpx's async transport with its connection pool a `LeanConnectionPool` on the
+    asyncio network backend.
 
     Proxies from the environment are mounted by `httpx.AsyncClient` beside this transport,
     as with the stock one. If httpx ever stops keeping its pool in `_pool`, the stock pool
@@ -108,6 +112,7 @@ def async_transport(verify: Any, limits: httpx.Limits) -> httpx.AsyncHTTPTranspo
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
+            network_backend=AsyncioBackend(),
         )
     return transport
 

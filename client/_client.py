@@ -243,6 +243,8 @@ class AsyncRossumAPIClient(ClientCore[AsyncTokenKeeper], ApiMethods):
     # ---- running plans ---------------------------------------------------------------------
 
     async def _call(self, call: Call[T]) -> T:
+        if self._unsent_without_answer(call):
+            return None  # type: ignore[return-value]
         response = await self._send(call.method, call.url, call.request_kwargs(), call.idempotent)
         return self._decode(call, response)  # type: ignore[no-any-return]
 

@@ -7,7 +7,6 @@ clients add only their send loops (`await` or not) on top.
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import logging
@@ -22,7 +21,7 @@ import httpx
 from client import _log as log
 from client._auth import Credentials, TokenState, token_from_login
 from client._decoding import Deserializer, build, decode_call, decode_json, decode_page
-from client._dry_run import DryRunCall, synthetic_response
+from client._dry_run import SAFE_METHODS, DryRunCall, synthetic_response
 from client._errors import (
     AuthenticationError,
     InvalidResponse,
@@ -164,8 +163,11 @@ class ClientCore(Generic[K]):
         self, base_url: str | None, credentials: Credentials | None, dry_run: bool | None
     ) -> Self:
         # A shallow copy shares the httpx pool, the in-flight limit, the rate gate and the
-        # retry policy; base URL, token and dry-run record are the child's own.
-        child = copy.copy(self)
+        # retry policy; base URL, token and dry-run record are the child's own. (What
+        # `copy.copy` does for a plain object, without its generic reduce protocol: a client is
+        # derived for every delivery.)
+        child = object.__new__(type(self))
+        child.__dict__.update(self.__dict__)
         child._owns_http = False
         child._target(base_url or self.base_url, credentials or self._keeper.credentials)
         child.dry_run = self.dry_run if dry_run is None else dry_run
@@ -203,9 +205,26 @@ class ClientCore(Generic[K]):
 
     def _dry_run_answer(self, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response:
         body = kwargs.get("json")
-        self.dry_run_calls.append(DryRunCall(method, url, body, kwargs.get("params")))
+        fake_id = self._record_unsent(method, url, body, kwargs.get("params"))
+        return synthetic_response(method, url, body, self._prefix, fake_id)
+
+    def _record_unsent(self, method: str, url: str, body: Any, params: Any) -> int:
+        """Record an unsafe request a dry run does not send; return its fake id."""
+        self.dry_run_calls.append(DryRunCall(method, url, body, params))
         log.info("rossum.dry_run", method=method, url=url)
-        return synthetic_response(method, url, body, self._prefix, next(self._fake_ids))
+        return next(self._fake_ids)
+
+    def _unsent_without_answer(self, call: Call[Any]) -> bool:
+        """In a dry run, record an unsafe call whose answer nobody reads (`result="none"`,
+        e.g. `labels/apply`) and return True: the caller returns None without building a
+        synthetic response. False for every other call (it takes the send path).
+        """
+        if not self.dry_run or call.result != "none" or call.method in SAFE_METHODS:
+            return False
+        url, _ = self._resolve(call.url)
+        kwargs = call.request_kwargs()
+        self._record_unsent(call.method, url, kwargs.get("json"), kwargs.get("params"))
+        return True
 
     def _observe(self, response: httpx.Response, method: str, url: str, started: float) -> None:
         """Hand an answer to the post-processor and, if enabled, the debug log."""

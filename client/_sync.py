@@ -242,6 +242,8 @@ class SyncRossumAPIClient(ClientCore[SyncTokenKeeper], ApiMethods):
     # ---- running plans ---------------------------------------------------------------------
 
     def _call(self, call: Call[T]) -> T:
+        if self._unsent_without_answer(call):
+            return None  # type: ignore[return-value]
         response = self._send(call.method, call.url, call.request_kwargs(), call.idempotent)
         return self._decode(call, response)  # type: ignore[no-any-return]
 

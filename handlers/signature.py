@@ -21,8 +21,8 @@ _HEADERS: dict[Algorithm, str] = {"sha256": SIGNATURE_HEADER, "sha1": LEGACY_SIG
 
 
 def digest(body: bytes, secret: str, algorithm: Algorithm = "sha256") -> str:
-    """Return the lowercase hex HMAC of `body` under `secret`."""
-    return hmac.new(secret.encode(), body, algorithm).hexdigest()
+    """Return the lowercase hex HMAC of `body` under `secret` (one-shot, in C)."""
+    return hmac.digest(secret.encode(), body, algorithm).hex()
 
 
 def sign(body: bytes, secret: str, algorithm: Algorithm = "sha256") -> str:

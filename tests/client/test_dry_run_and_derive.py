@@ -125,3 +125,26 @@ async def test_deriving_builds_no_http_client(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setattr(httpx.AsyncClient, "__init__", refuse)
         children = [parent.derive(credentials=Token(f"t{i}")) for i in range(100)]
     assert {c.base_url for c in children} == {BASE}
+
+
+async def test_dry_run_answerless_calls_are_recorded_like_the_others() -> None:
+    """An unsafe call whose answer is not read (`labels/apply`) returns None, is recorded with
+    its body, and takes its place in the fake ids: a create after it gets the next one."""
+    async with AsyncRossumAPIClient(BASE, Token("t"), dry_run=True) as client:
+        first = await client.create_new_label({"name": "a"})
+        assert await client.apply_labels([7], add=[first.url]) is None
+        second = await client.create_new_label({"name": "b"})
+    assert (first.id, second.id) == (-1, -3)
+    assert client.dry_run_calls[1] == DryRunCall(
+        "POST",
+        f"{BASE}/labels/apply",
+        {
+            "operations": {"add": [f"{BASE}/labels/-1"], "remove": []},
+            "objects": {"annotations": [f"{BASE}/annotations/7"]},
+        },
+        None,
+    )
+    with SyncRossumAPIClient(BASE, Token("t"), dry_run=True) as sync:
+        assert sync.apply_labels([7], remove=[f"{BASE}/labels/2"]) is None
+        assert sync.create_new_label({"name": "c"}).id == -2
+    assert [c.url for c in sync.dry_run_calls] == [f"{BASE}/labels/apply", f"{BASE}/labels"]

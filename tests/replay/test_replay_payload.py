@@ -160,3 +160,34 @@ def test_a_line_read_from_a_recording_sends_its_recorded_body_bytes() -> None:
     assert record.data["body"]["annotation"]["content"] == [{"id": 1}]
     [unreadable] = parse_records(['{"status": 400, "body": null}'])
     assert not unreadable.replayable and unreadable.body_head() is None
+
+
+def test_a_line_reads_as_its_fields_whether_of_the_recorders_keys_or_not() -> None:
+    """A line of the recorder's keys (decoded in one pass) and a line with other keys too
+    (decoded key by key) both read as exactly their JSON fields, the body parsed on demand."""
+    fields = {
+        "version": 1,
+        "request_id": "r-1",
+        "event": "annotation_status",
+        "action": "changed",
+        "annotation_id": 9,
+        "headers": {"content-type": "application/json"},
+        "status": 200,
+        "answer": {"messages": []},
+        "outcome": "ok",
+        "calls": None,
+        "body": {"base_url": "https://acme.rossum.app", "settings": {}},
+    }
+    for extra in ({}, {"source": "rossum_hook_logs"}, {"a_later_key": [1, 2]}):
+        line = json.dumps({**fields, **extra})
+        [record] = parse_records([line.encode()])
+        assert dict(record.data) == {**fields, **extra}
+        assert len(record.data) == len(fields) + len(extra)
+        assert "received_at" not in record.data and record.data.get("received_at", "-") == "-"
+        with pytest.raises(KeyError):
+            record.data["received_at"]
+        assert record.raw_body == json.dumps(fields["body"]).encode()
+    with pytest.raises(RecordingError, match="line 1: not a delivery record"):
+        list(parse_records(['{"status": 200, "answer": null}']))
+    with pytest.raises(RecordingError, match="line 1: not a delivery record"):
+        list(parse_records(["[1, 2]"]))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from service.locks import KeyedLocks
 
 
@@ -61,3 +63,15 @@ async def test_idle_keys_are_evicted_even_after_cancellation() -> None:
 async def _hold(locks: KeyedLocks, key: str) -> None:
     async with locks.hold(key):
         pass
+
+
+async def test_a_failing_holder_releases_and_evicts_its_key() -> None:
+    """An exception inside the block releases the lock (the next holder gets it at once)."""
+    locks = KeyedLocks()
+    with pytest.raises(ValueError):
+        async with locks.hold("k"):
+            raise ValueError("rule failed")
+    assert len(locks) == 0
+    async with asyncio.timeout(1):
+        async with locks.hold("k"):
+            assert len(locks) == 1

@@ -74,7 +74,12 @@ class RecordData(Mapping[str, Any]):
         return default if value is msgspec.UNSET else value
 
     def __contains__(self, key: object) -> bool:
-        return key == "body" or key in self._keys()
+        if key == "body":
+            return True
+        fields = self._fields
+        if isinstance(fields, dict):
+            return key in fields
+        return key in _LINE_KEYS and getattr(fields, str(key)) is not msgspec.UNSET
 
     def __iter__(self) -> Iterator[str]:
         yield from self._keys()

@@ -49,7 +49,8 @@ class Tally:
             self.changed += 1
         if not result.comparison.labels_compared:
             self.calls_unknown += 1
-        self.writes.update(c.get("call", "?") for c in write_calls(result.observed.calls))
+        for call in write_calls(result.observed.calls):
+            self.writes[call.get("call", "?")] += 1
 
 
 def write_calls(calls: Sequence[Mapping[str, Any]] | None) -> list[Mapping[str, Any]]:

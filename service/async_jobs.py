@@ -29,7 +29,6 @@ import json
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 import structlog
 from starlette.requests import Request
@@ -116,7 +115,7 @@ class AsyncJobs:
 
     async def _run(self, job_id: str, event: HookEvent, accepted: Delivery, work: Work) -> None:
         delivery = Delivery(
-            received_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            received=time.time(),
             started=time.perf_counter(),
             dry_run=accepted.dry_run,
             body=accepted.body,

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import metrics
 from service.errors import OUTCOME_KEY, error_response
+from service.logging import enabled as logging_enabled
 from service.recording import Entry, Recorder
 
 log = structlog.get_logger()
@@ -34,7 +35,7 @@ BUG_MESSAGE = "The extension failed unexpectedly; its checks did not run. Detail
 class Delivery:
     """What the service learnt and did for one webhook delivery."""
 
-    received_at: str
+    received: float  # wall clock (epoch seconds); `received_at` is its text
     started: float
     dry_run: bool
     body: bytes | None = None
@@ -54,6 +55,14 @@ class Delivery:
     outcome: str = "ok"
     stale: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def received_at(self) -> str:
+        """Return when the request arrived, as UTC ISO 8601 (`2024-05-01T12:00:00.123456Z`).
+
+        Formatted only when read (by the recorder): most deliveries are never recorded.
+        """
+        return datetime.fromtimestamp(self.received, UTC).isoformat().replace("+00:00", "Z")
 
     def identify(
         self,
@@ -90,11 +99,7 @@ class DeliveryMiddleware:
         if scope["type"] != "http" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
-        delivery = Delivery(
-            received_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            started=time.perf_counter(),
-            dry_run=self.dry_run,
-        )
+        delivery = Delivery(received=time.time(), started=time.perf_counter(), dry_run=self.dry_run)
         scope[SCOPE_KEY] = delivery
         state = scope.get("state", {})
         recorder: Recorder | None = state.get("recorder")
@@ -142,11 +147,9 @@ def log_handled(
 ) -> None:
     """Emit the canonical log line of a delivery (`line`: which one, e.g. the async result)."""
     quiet = status < 400 and delivery.outcome in {"ok", "duplicate", "accepted"}
-    bound = log.bind()  # one logger for the check and the line (the proxy binds per call)
-    enabled = getattr(bound, "is_enabled_for", None)  # structlog's filtering loggers have it
-    if enabled is not None and not enabled(logging.INFO if quiet else logging.WARNING):
+    if not logging_enabled(logging.INFO if quiet else logging.WARNING):
         return  # filtered out by the level: do not build the line
-    level = bound.info if quiet else bound.warning
+    level = log.info if quiet else log.warning
     level(
         line,
         request_id=delivery.request_id,

@@ -78,6 +78,25 @@ def _renderer(fmt: Literal["auto", "json", "console"]) -> list[Processor]:
     ]
 
 
+_probes: dict[type[Any], Any] = {}
+
+
+def enabled(level: int) -> bool:
+    """Tell whether structlog emits lines at `level` as configured now (so that a line whose
+    level filters it out is not built). Asks a logger of the configured wrapper class, made
+    once per class; a wrapper class that cannot tell is taken to emit everything.
+    """
+    wrapper = structlog.get_config()["wrapper_class"]
+    probe = _probes.get(wrapper)
+    if probe is None:
+        try:
+            probe = _probes[wrapper] = wrapper(None, [], {})
+        except TypeError:
+            return True
+    check = getattr(probe, "is_enabled_for", None)
+    return True if check is None else bool(check(level))
+
+
 def configure_logging(
     *, level: str = "info", fmt: Literal["auto", "json", "console"] = "auto"
 ) -> None:

@@ -61,7 +61,7 @@ RETRYABLE_FAILURES = frozenset({"deadline_exceeded", "actions_failed"})
 
 async def receive_hook(request: Request) -> Response:
     """Handle one webhook delivery from Rossum."""
-    state: ServiceState = request.state.service
+    state: ServiceState = request.scope["state"]["service"]  # lifespan state, no `State` view
     delivery = current_delivery(request)
     assert delivery is not None, "DeliveryMiddleware must wrap the webhook route"
     check_content_type(request)

@@ -3,14 +3,16 @@
 Signed `annotation_content.updated` deliveries with 100 line items (~190 KiB, the standard
 invoice tree) are posted again and again to (a) a bare Starlette endpoint that only parses the
 JSON and answers `{}` and (b) this service (signature, typed parse, shipped rules, label
-resolution, answer, canonical log line). Each server runs under uvicorn in its own process on
-loopback; the load comes from a separate process (httpx, N keep-alive connections, bounded
-by time) and moves from leg to leg for a few rounds, so that a noisy machine hurts every leg
-alike; the median round is reported. The Rossum API side is the project's sandbox (its own
-process, Rossum's rate limit off), holding the annotations and labels the deliveries name, so
-every API call the service makes is real and authorised. The deliveries take turns over
-`--annotations` annotations, as a real organisation's do: the service applies deliveries for
-one annotation one after another, so a single annotation would measure that ordering.
+resolution, answer, canonical log line) under the HTTP protocol `rossum-hooks serve` gives
+uvicorn (`service.protocol.HookProtocol`; the bare endpoint has uvicorn's stock one). Each
+server runs under uvicorn in its own process on loopback; the load comes from a separate
+process (httpx, N keep-alive connections, bounded by time) and moves from leg to leg for a few
+rounds, so that a noisy machine hurts every leg alike; the median round is reported. The Rossum
+API side is the project's sandbox (its own process, Rossum's rate limit off), holding the
+annotations and labels the deliveries name, so every API call the service makes is real and
+authorised. The deliveries take turns over `--annotations` annotations, as a real
+organisation's do: the service applies deliveries for one annotation one after another, so a
+single annotation would measure that ordering.
 
 Scenarios: `steady` (default): the annotations already carry the labels the rules want, as
 they do after their first delivery, so no API write is needed; `apply`: the payloads have no
@@ -221,8 +223,13 @@ def serve(kind: str, port: int, profile: str | None = None) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     app = SERVERS[kind]()
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+    if kind in SERVICES:  # the protocol `rossum-hooks serve` runs
+        from service.protocol import ConnectionLimits, HookProtocol
+
+        options["http"] = type("BenchProtocol", (HookProtocol,), {"limits": ConnectionLimits()})
     if profile is None:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, access_log=False, **options)
         return
     import cProfile
     import signal
@@ -232,7 +239,7 @@ def serve(kind: str, port: int, profile: str | None = None) -> None:
     profiler = cProfile.Profile(time.process_time)  # CPU time: a busy machine pauses us
     profiler.enable()
     try:
-        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.run(app, access_log=False, **options)
     finally:
         profiler.disable()
         profiler.dump_stats(profile)

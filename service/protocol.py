@@ -14,6 +14,7 @@ protocol `rossum-hooks serve` gives uvicorn, changes exactly that:
 - past `max_connections` open connections, a new one is answered 503 `too_many_connections`
   (with `Retry-After: 1`) and closed; every request is on one connection (HTTP/1.1), so this
   also bounds the requests handled at once;
+- an answer's head and body, which uvicorn writes apart, leave in one `send`;
 - when a connection is closed with input still unread (after these answers, or after the
   application refused a body it did not read, e.g. 413), it is half-closed and the client's
   remaining input read and discarded for up to `LINGER_S` (at most `LINGER_BYTES`), so that
@@ -104,10 +105,34 @@ def error_bytes(
 
 
 class _ClosingTransport:
-    """The transport as uvicorn's request cycle sees it: `close()` lingers when input is unread."""
+    """The transport as uvicorn's request cycle sees it: an answer's writes leave together, and
+    `close()` lingers when input is unread.
+
+    uvicorn writes a response's head, then its body, each straight to the socket: two system
+    calls per answer. Writes made in one turn of the event loop are held and sent as one at
+    its end (or before anything else touches the connection: `HookProtocol._raw_transport`
+    sends them first), so an answer normally leaves in one `send`.
+    """
 
     def __init__(self, transport: asyncio.Transport, protocol: HookProtocol) -> None:
         self._transport, self._protocol = transport, protocol
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._held:
+            self._protocol.loop.call_soon(self.send_held)
+        self._held.append(bytes(data))
+
+    def send_held(self) -> None:
+        """Send what the request cycle wrote and is still held (nothing if the peer left)."""
+        if not self._held:
+            return
+        data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+        self._held.clear()
+        if not self._transport.is_closing():
+            self._transport.write(data)
 
     def close(self) -> None:
         self._protocol.close_connection()
@@ -143,6 +168,7 @@ class HookProtocol(H11Protocol):
         self._head_bytes = 0
         self._head_tail = b""
         self._raw: asyncio.Transport | None = None
+        self._cycle_transport: _ClosingTransport | None = None
         self.lingering = False
         self._discarded = 0
 
@@ -150,7 +176,8 @@ class HookProtocol(H11Protocol):
         """Register the connection; refuse it when too many are open."""
         super().connection_made(transport)
         self._raw = transport
-        self.transport = cast(asyncio.Transport, _ClosingTransport(transport, self))
+        self._cycle_transport = _ClosingTransport(transport, self)
+        self.transport = cast(asyncio.Transport, self._cycle_transport)
         if len(self.connections) > self._limits.max_connections:
             self._refuse(
                 503,
@@ -210,7 +237,9 @@ class HookProtocol(H11Protocol):
 
     @property
     def _raw_transport(self) -> asyncio.Transport:
-        assert self._raw is not None, "no connection yet"
+        """The socket's transport, once the answer bytes held for it are sent (in order)."""
+        assert self._raw is not None and self._cycle_transport is not None, "no connection yet"
+        self._cycle_transport.send_held()
         return self._raw
 
     def _head_too_large(self, data: bytes) -> bool:

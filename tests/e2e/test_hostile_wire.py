@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import structlog
@@ -65,11 +65,15 @@ class Answer:
 
 @asynccontextmanager
 async def hardened(
-    *, max_connections: int = 1000, header_timeout_s: float = TIMEOUT_S, **overrides: Any
+    *,
+    max_connections: int = 1000,
+    header_timeout_s: float = TIMEOUT_S,
+    base: type[HookProtocol] = HookProtocol,
+    **overrides: Any,
 ) -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
     """Serve the service on loopback with `HookProtocol`; yield its port and captured logs."""
     limits = ConnectionLimits(header_timeout_s=header_timeout_s, max_connections=max_connections)
-    protocol = type("TestProtocol", (HookProtocol,), {"limits": limits})
+    protocol = type("TestProtocol", (base,), {"limits": limits})
     app = create_app(settings(body_timeout_s=TIMEOUT_S, **overrides))
     config = uvicorn.Config(
         app, http=protocol, lifespan="on", log_config=None, log_level="error", access_log=False
@@ -108,6 +112,42 @@ async def exchange(port: int, *parts: bytes, pause_s: float = 0.0, read_s: float
 
 def _bugs(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [line for line in logs if line.get("log_level") == "error"]
+
+
+class _CountingProtocol(HookProtocol):
+    """Counts the writes that reach each connection's socket transport."""
+
+    writes: ClassVar[list[bytes]] = []
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        write = transport.write
+
+        def counted(data: bytes | bytearray | memoryview) -> None:
+            _CountingProtocol.writes.append(bytes(data))
+            write(data)
+
+        transport.write = counted  # type: ignore[method-assign]
+        super().connection_made(transport)
+
+
+async def test_each_answer_leaves_in_one_send_in_order() -> None:
+    """uvicorn writes an answer's head and body apart; they reach the socket as one write."""
+    _CountingProtocol.writes.clear()
+    get = b"GET /healthz HTTP/1.1\r\nhost: hooks.test\r\n\r\n"
+    async with hardened(base=_CountingProtocol) as (port, _):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        answers = []
+        for _ in range(3):  # kept alive: one answer after another on one connection
+            writer.write(get)
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            answers.append(head + await reader.readexactly(length))
+        writer.write(b"GARBAGE\r\n\r\n")  # then a refusal, written by the protocol itself
+        refusal = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+    assert _CountingProtocol.writes == [*answers, refusal]
+    assert all(a.startswith(b"HTTP/1.1 200") and a.endswith(b'"ok"}') for a in answers)
+    assert Answer.parse(refusal, 0).refusal() == (400, "bad_request")
 
 
 async def test_ten_thousand_headers_and_a_200_kb_header_get_431_json() -> None:

@@ -19,7 +19,7 @@ from service.shared_labels import SharedLabelCache
 from service.shared_locks import SharedLocks
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
-from service.shared_stores import SharedDeliveryLedger, SharedLabelStateStore, label_state_along
+from service.shared_stores import SharedDeliveryLedger, SharedLabelStateStore, read_along
 from service.stores import (
     DeliveryLedger,
     LabelStateStore,
@@ -68,7 +68,7 @@ def cross_delivery_state(settings: Settings, metrics: Metrics | None) -> CrossDe
         locks=SharedLocks(
             store,
             lease_s=settings.delivery_deadline_s + LEASE_MARGIN_S,
-            read_along=label_state_along,
+            read_along=read_along,
         ),
         labels=SharedLabelCache(store),
         rate_limiter=None if rate is None else SharedRateCap(store, rate=rate),

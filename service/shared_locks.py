@@ -10,9 +10,13 @@ it to the block's code, and shared state written under the lock is written only 
 still holds that token, so a holder whose lease ran out cannot overwrite what the next holder
 wrote. Release deletes the lock only if it still holds our token.
 
-The same script can read one more key along (`read_along`: the annotation's label state), so
-the delivery that takes the lock has that state without another round trip
-(`prefetched(key)`); nobody else can change it while the lock is held.
+The same script can read one more key along (`read_along`: the annotation's label state, or
+for a `request:<id>` lock the answer kept for that request), so the delivery that takes the
+lock has it without another round trip (`prefetched(key)`); nobody else can change it while
+the lock is held. The other way round, a write made under the lock can ride on its release
+(`write_on_release`): the release script makes the writes and deletes the lock in one round
+trip, only if the lock still holds our token, so they are fenced like the release itself.
+A held lock (`SET NX` fails) is polled again after 2, 5, 10, 20, then every 50 ms.
 
 If Redis is unreachable, the in-process lock alone is held (ordering then holds per replica)
 and the token is None.
@@ -21,11 +25,13 @@ and the token is None.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import structlog
 
 from service.locks import KeyedLocks
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
@@ -40,34 +46,67 @@ redis.call('SET', KEYS[1], fence, 'PX', ARGV[1])
 if #KEYS > 2 then return {fence, redis.call('GET', KEYS[3])} end
 return {fence}
 """
-# KEYS[1]: the lock; ARGV[1]: our token. Delete only our own lock.
+# KEYS[1]: the lock, KEYS[2..n]: keys to write; ARGV[1]: our token, then per key to write its
+# value and ttl (ms). Only while the lock holds our token: write them, delete the lock, 1.
 _RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[2 * i - 2], 'PX', ARGV[2 * i - 1]) end
+redis.call('DEL', KEYS[1])
+return 1
 """
 POLL_S = (0.002, 0.005, 0.01, 0.02, 0.05)
 LOCK_PREFIX = f"{PREFIX}lock:"
-# The fencing tokens of the locks held in this context, by key.
-_fences: ContextVar[Mapping[str, int | None]] = ContextVar(
-    "rossum_hooks_fences", default=MappingProxyType({})
+log = structlog.get_logger()
+
+
+@dataclass(slots=True)
+class _Held:
+    """A Redis lock held here: its token, the task holding it, whether a key was read along
+    and its value, the writes for its release."""
+
+    fence: int
+    task: asyncio.Task[object] | None
+    read: bool = False
+    value: str | None = None
+    writes: list[tuple[str, str, int]] = field(default_factory=list)
+    open: bool = True
+
+
+# The Redis locks held in this context, by key.
+_held: ContextVar[Mapping[str, _Held]] = ContextVar(
+    "rossum_hooks_held_locks", default=MappingProxyType({})
 )
 
 
-# What the lock's script read along, by lock key (absent: nothing was read).
-_read_along: ContextVar[Mapping[str, str | None]] = ContextVar(
-    "rossum_hooks_read_along", default=MappingProxyType({})
-)
+def _holding(key: str) -> _Held | None:
+    """Return the lock on `key` if this very task holds it now (a task started under the lock
+    inherits the context, not the lock)."""
+    held = _held.get().get(key)
+    if held is None or not held.open or held.task is not asyncio.current_task():
+        return None
+    return held
 
 
 def fence(key: str) -> int | None:
     """Return the fencing token of the Redis lock on `key` held here (None: not held in Redis)."""
-    return _fences.get().get(key)
+    held = _holding(key)
+    return None if held is None else held.fence
+
+
+def write_on_release(lock: str, key: str, value: str, *, ttl_ms: int) -> bool:
+    """Have the release of the lock on `lock` (held here) also `SET key value PX ttl_ms`, fenced
+    by its token; return False when that lock is not held here in Redis (write it yourself)."""
+    held = _holding(lock)
+    if held is None:
+        return False
+    held.writes.append((key, value, ttl_ms))
+    return True
 
 
 def prefetched(key: str) -> tuple[bool, str | None]:
-    """Return (whether, what) was read along when the lock on `key` was taken here."""
-    along = _read_along.get()
-    return key in along, along.get(key)
+    """Return (whether, what) was read along when the lock on `key`, held here, was taken."""
+    held = _holding(key)
+    return (False, None) if held is None else (held.read, held.value)
 
 
 class SharedLocks:
@@ -95,18 +134,19 @@ class SharedLocks:
         if key is None:
             yield
             return
+        name = str(key)
         async with self._local.hold(key):
-            fence, read, value = await self._take(str(key))
-            token = _fences.set({**_fences.get(), str(key): fence})
-            before = _read_along.get()
-            taken = _read_along.set({**before, str(key): value} if read else before)
+            token, read, value = await self._take(name)
+            held = None if token is None else _Held(token, asyncio.current_task(), read, value)
+            holds = _held.get()
+            reset = _held.set({**holds, name: held} if held else holds)
             try:
                 yield
             finally:
-                _read_along.reset(taken)
-                _fences.reset(token)
-                if fence is not None:
-                    await self._give_back(str(key), fence)
+                _held.reset(reset)
+                if held is not None:
+                    held.open = False
+                    await self._give_back(name, held)
 
     async def _take(self, key: str) -> tuple[int | None, bool, str | None]:
         """Take the Redis lock; return (fence, whether a key was read along, its value)."""
@@ -128,8 +168,16 @@ class SharedLocks:
             await asyncio.sleep(POLL_S[min(attempt, len(POLL_S) - 1)])
             attempt += 1
 
-    async def _give_back(self, key: str, fence: int) -> None:
-        with contextlib.suppress(SharedStateUnavailable):  # if so, the lease frees it
-            await self._store.run(
-                "unlock", lambda _: self._release(keys=[f"{LOCK_PREFIX}{key}"], args=[fence])
+    async def _give_back(self, key: str, held: _Held) -> None:
+        keys = [f"{LOCK_PREFIX}{key}", *(k for k, _, _ in held.writes)]
+        args: list[str | int] = [held.fence]
+        for _, value, ttl_ms in held.writes:
+            args += [value, ttl_ms]
+        try:
+            released = await self._store.run(
+                "unlock", lambda _: self._release(keys=keys, args=args)
             )
+        except SharedStateUnavailable:  # the lease frees it; the writes stay in-process
+            return
+        if not int(released) and held.writes:
+            log.warning("shared_state.fenced_out", lock=key, fence=held.fence)

@@ -12,8 +12,11 @@ itself, but not those of the other replicas.
 A label-state write that would store exactly what the same delivery read is skipped (the
 entry's expiry then stays that of its last change, 24 h by default). A label-state write
 under the lock is fenced: it is made only while the Redis lock of the annotation still
-holds this holder's token (`service.shared_locks.fence`), so a replica whose lease ran out
-(paused, partitioned) cannot overwrite the state the next holder wrote.
+holds this holder's token, so a replica whose lease ran out (paused, partitioned) cannot
+overwrite the state the next holder wrote. It rides on the lock's release
+(`service.shared_locks.write_on_release`: one round trip for both), as does the answer
+remembered under a request's lock; what the lock read along (the label state, the kept
+answer) is what `get` and `recall` return under it.
 
 A delivery that needs no API write does not take the lock at all (`service.executor`): it
 decides on the state this replica last saw (`hint`, no round trip) and `swap`s in one
@@ -30,7 +33,7 @@ from contextvars import ContextVar
 
 import structlog
 
-from service.shared_locks import LOCK_PREFIX, fence, prefetched
+from service.shared_locks import LOCK_PREFIX, fence, prefetched, write_on_release
 from service.shared_store import PREFIX, SharedStateUnavailable, SharedStore
 from service.stores import (
     Answer,
@@ -71,9 +74,16 @@ def state_key(annotation: str) -> str:
     return f"{PREFIX}label_state:{annotation}"
 
 
-def label_state_along(lock_key: str) -> str | None:
-    """Return the key the annotation lock reads along: its label state (None for others)."""
-    return None if lock_key.startswith("request:") else state_key(lock_key)
+def answer_key(request_id: str) -> str:
+    """Return the Redis key of the answer kept for a `request_id`."""
+    return f"{PREFIX}answer:{request_id}"
+
+
+def read_along(lock_key: str) -> str | None:
+    """Return the key a lock reads along: for `request:<id>` the answer kept for that request,
+    for an annotation its label state."""
+    request, found, request_id = lock_key.partition("request:")
+    return answer_key(request_id) if found and not request else state_key(lock_key)
 
 
 def _ms(seconds: float) -> int:
@@ -89,19 +99,25 @@ class SharedDeliveryLedger:
 
     async def recall(self, request_id: str) -> Answer | None:
         """Return the answer kept for `request_id` by any replica (this one's if Redis is away)."""
-        key = f"{PREFIX}answer:{request_id}"
-        try:
-            text = await self._store.run("ledger_read", lambda redis: redis.get(key))
-        except SharedStateUnavailable:
-            return await self._local.recall(request_id)
+        key = answer_key(request_id)
+        read_along, found = prefetched(f"request:{request_id}")  # read with the request's lock
+        text: str | bytes | None = found
+        if not read_along:
+            try:
+                text = await self._store.run("ledger_read", lambda redis: redis.get(key))
+            except SharedStateUnavailable:
+                return await self._local.recall(request_id)
         return None if text is None else Answer.from_json(text)
 
     async def remember(self, request_id: str, answer: Answer, *, ttl_s: float) -> None:
-        """Keep `answer` for `ttl_s` seconds, in Redis and here."""
+        """Keep `answer` for `ttl_s` seconds, in Redis (with the release of the request's lock,
+        when it is held here) and here."""
         await self._local.remember(request_id, answer, ttl_s=ttl_s)
-        key, text = f"{PREFIX}answer:{request_id}", answer.to_json()
+        key, text, ttl_ms = answer_key(request_id), answer.to_json(), _ms(ttl_s)
+        if write_on_release(f"request:{request_id}", key, text, ttl_ms=ttl_ms):
+            return
         with contextlib.suppress(SharedStateUnavailable):
-            await self._store.run("ledger_write", lambda redis: redis.set(key, text, px=_ms(ttl_s)))
+            await self._store.run("ledger_write", lambda redis: redis.set(key, text, px=ttl_ms))
 
 
 class SharedLabelStateStore:
@@ -168,6 +184,8 @@ class SharedLabelStateStore:
         read = _read.get()
         if read is not None and read.pop(annotation, None) == text:
             return  # unchanged since this delivery read it
+        if write_on_release(annotation, state_key(annotation), text, ttl_ms=_ms(ttl_s)):
+            return  # written, fenced, as the lock is released
         token = fence(annotation)
         keys = [state_key(annotation), f"{LOCK_PREFIX}{annotation}"]
         args: list[str | int] = [text, _ms(ttl_s), "" if token is None else str(token)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,13 +14,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from handlers.testing import TIMESTAMP, signed
 from service.shared_labels import SharedLabelCache
-from service.shared_locks import SharedLocks, fence
+from service.shared_locks import SharedLocks, _Held, fence
 from service.shared_rate import SharedRateCap
 from service.shared_store import SharedStore, connect
 from service.shared_stores import (
     SharedDeliveryLedger,
     SharedLabelStateStore,
-    label_state_along,
+    answer_key,
+    read_along,
     state_key,
 )
 from service.stores import Answer, ContentVersion, LabelState
@@ -84,8 +85,11 @@ async def test_a_dead_holder_frees_the_annotation_when_its_lease_ends(
         waited = time.monotonic() - started
         token = fence(ANNOTATION_URL)
         assert token is not None and token > stale
-        await dead._give_back(ANNOTATION_URL, stale)  # the dead replica's late release
+        # The dead replica's late release, with a write riding on it: refused, both.
+        late = _Held(stale, None, writes=[(state_key(ANNOTATION_URL), "late", 60_000)])
+        await dead._give_back(ANNOTATION_URL, late)
         assert await stores[1].redis.get(f"rossum-hooks:lock:{ANNOTATION_URL}") == str(token)
+        assert await stores[1].redis.get(state_key(ANNOTATION_URL)) is None
     assert fence(ANNOTATION_URL) is None  # released: no token outside the block
     assert 0.2 < waited < 1.0
 
@@ -178,13 +182,16 @@ async def test_label_state_is_fenced_by_the_annotation_lock(
     late, current = SharedLabelStateStore(stores[0]), SharedLabelStateStore(stores[1])
     slow, fast = SharedLocks(stores[0], lease_s=0.1), SharedLocks(stores[1], lease_s=5)
 
+    taken = asyncio.Event()
+
     async def paused_holder() -> None:
         async with slow.hold(ANNOTATION_URL):
+            taken.set()
             await asyncio.sleep(0.3)  # the lease runs out while this holder is paused
             await late.put(ANNOTATION_URL, old, ttl_s=60)  # refused: no longer its lock
 
     paused = asyncio.create_task(paused_holder())
-    await asyncio.sleep(0.01)
+    await taken.wait()
     async with fast.hold(ANNOTATION_URL):  # taken once the paused holder's lease ends
         await current.put(ANNOTATION_URL, new, ttl_s=60)
         await paused
@@ -222,13 +229,13 @@ async def test_the_annotation_lock_reads_its_label_state_along(
     version = ContentVersion(modified=datetime(2026, 1, 1, tzinfo=UTC), sent=datetime.now(UTC))
     kept = LabelState(version, present=frozenset({"expedite"}))
     states = SharedLabelStateStore(stores[0])
-    locks = SharedLocks(stores[0], lease_s=5, read_along=label_state_along)
+    locks = SharedLocks(stores[0], lease_s=5, read_along=read_along)
     async with locks.hold(ANNOTATION_URL):
         await states.put(ANNOTATION_URL, kept, ttl_s=60)
     async with locks.hold(ANNOTATION_URL):
         await stores[1].redis.delete(state_key(ANNOTATION_URL))  # a read now would find none
         assert await states.get(ANNOTATION_URL) == kept  # what the lock read as it was taken
-    async with locks.hold(f"request:{ANNOTATION_URL}"):  # duplicate locks read nothing along
+    async with locks.hold(f"request:{ANNOTATION_URL}"):  # a request's lock reads its answer
         assert await states.get(ANNOTATION_URL) is None
 
 
@@ -316,3 +323,53 @@ async def test_a_replica_that_saw_nothing_decides_on_what_another_kept(
     assert [op["value"]["content"]["value"] for op in first.json()["operations"]] == ["eur"]
     assert second.status_code == 200 and second.json()["operations"] == []
     assert _fences_taken(redis) == 0  # neither needed the lock
+
+
+async def test_a_request_lock_reads_its_answer_along_and_writes_it_on_release(
+    stores: tuple[SharedStore, SharedStore],
+) -> None:
+    """Under the request's lock the kept answer comes with the lock and a new one is written
+    by the release (one round trip each way); a task started under the lock writes its own."""
+    ledger = SharedDeliveryLedger(stores[0])
+    locks = SharedLocks(stores[0], lease_s=5, read_along=read_along)
+    answer = Answer(status=200, body=b'{"messages": []}')
+    other = SharedDeliveryLedger(stores[1])
+    async with locks.hold("request:req-1"):
+        assert await ledger.recall("req-1") is None
+        await ledger.remember("req-1", answer, ttl_s=60)
+        assert await other.recall("req-1") is None  # not yet: it rides on the release
+    assert await other.recall("req-1") == answer
+    # A task started under the lock (an asynchronous job) inherits the context, not the lock.
+    async with locks.hold("request:req-job"):
+        job = asyncio.create_task(_remember_after(asyncio.sleep(0.05), ledger))
+    await job
+    assert await other.recall("req-job") == answer
+    await other.remember("req-2", answer, ttl_s=60)
+    async with locks.hold("request:req-2"):
+        await stores[1].redis.delete(answer_key("req-2"))  # a read now would find none
+        assert await ledger.recall("req-2") == answer  # what the lock read as it was taken
+
+
+async def _remember_after(before: Awaitable[None], ledger: SharedDeliveryLedger) -> None:
+    await before  # the lock it was started under is released by now
+    await ledger.remember("req-job", Answer(status=200, body=b'{"messages": []}'), ttl_s=60)
+
+
+async def test_a_write_on_release_is_fenced(stores: tuple[SharedStore, SharedStore]) -> None:
+    """An answer remembered by a holder whose lease ran out is not written at its release."""
+    slow, fast = SharedLocks(stores[0], lease_s=0.1), SharedLocks(stores[1], lease_s=5)
+    ledger = SharedDeliveryLedger(stores[0])
+    async with slow.hold("request:req-1"):
+        await asyncio.sleep(0.3)  # the lease runs out; another replica takes the request
+        done = asyncio.Event()
+        other = asyncio.create_task(_hold_until(fast, "request:req-1", done))
+        await asyncio.sleep(0.1)
+        await ledger.remember("req-1", Answer(status=200, body=b"{}"), ttl_s=60)
+    assert await stores[1].redis.get(answer_key("req-1")) is None
+    done.set()
+    await other
+
+
+async def _hold_until(locks: SharedLocks, key: str, done: asyncio.Event) -> None:
+    async with locks.hold(key):
+        await done.wait()

@@ -86,6 +86,17 @@ def read_along(lock_key: str) -> str | None:
     return answer_key(request_id) if found and not request else state_key(lock_key)
 
 
+async def _value_under(
+    lock: str, key: str, store: SharedStore, *, operation: str
+) -> str | bytes | None:
+    """Return the value of `key`: what the lock on `lock` read along, when held here with
+    it, else Redis's answer now; raise `SharedStateUnavailable`."""
+    read_along, found = prefetched(lock)
+    if read_along:
+        return found
+    return await store.run(operation, lambda redis: redis.get(key))
+
+
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
@@ -99,14 +110,11 @@ class SharedDeliveryLedger:
 
     async def recall(self, request_id: str) -> Answer | None:
         """Return the answer kept for `request_id` by any replica (this one's if Redis is away)."""
-        key = answer_key(request_id)
-        read_along, found = prefetched(f"request:{request_id}")  # read with the request's lock
-        text: str | bytes | None = found
-        if not read_along:
-            try:
-                text = await self._store.run("ledger_read", lambda redis: redis.get(key))
-            except SharedStateUnavailable:
-                return await self._local.recall(request_id)
+        lock, key = f"request:{request_id}", answer_key(request_id)
+        try:
+            text = await _value_under(lock, key, self._store, operation="ledger_read")
+        except SharedStateUnavailable:
+            return await self._local.recall(request_id)
         return None if text is None else Answer.from_json(text)
 
     async def remember(self, request_id: str, answer: Answer, *, ttl_s: float) -> None:
@@ -162,13 +170,10 @@ class SharedLabelStateStore:
     async def get(self, annotation: str) -> LabelState | None:
         """Return the state of `annotation` kept by any replica (this one's if Redis is away)."""
         key = state_key(annotation)
-        read_along, found = prefetched(annotation)  # read with the annotation's lock, if it was
-        text: str | bytes | None = found
-        if not read_along:
-            try:
-                text = await self._store.run("label_state_read", lambda redis: redis.get(key))
-            except SharedStateUnavailable:
-                return await self._local.get(annotation)
+        try:
+            text = await _value_under(annotation, key, self._store, operation="label_state_read")
+        except SharedStateUnavailable:
+            return await self._local.get(annotation)
         if text is None:
             return None
         read = _read.get()

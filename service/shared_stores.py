@@ -54,13 +54,13 @@ return 1
 """
 
 # KEYS[1]: the state, KEYS[2]: the annotation's lock; ARGV: the state JSON expected ('' for
-# none), the new state JSON, ttl (ms). Returns {1}: written (or already so), {0}: the lock is
-# held, {2, kept}: another state is kept (kept false: none).
+# none), then the new state JSON and ttl (ms), both absent to only check. Returns {1}: done,
+# {0}: the lock is held, {2, kept}: another state is kept (kept false: none).
 _SWAP = """
 if redis.call('EXISTS', KEYS[2]) == 1 then return {0} end
 local kept = redis.call('GET', KEYS[1])
 if (kept or '') ~= ARGV[1] then return {2, kept} end
-if ARGV[2] ~= ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+if #ARGV > 1 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return {1}
 """
 _HELD = Swapped(done=False, held=True)
@@ -146,12 +146,13 @@ class SharedLabelStateStore:
     ) -> Swapped:
         """Keep `state` unless the annotation's lock is held or Redis keeps another state than
         `expected` (then say which); held also while Redis does not answer (take the lock)."""
-        old = "" if expected is None else expected.to_json()
-        new = state.to_json()
+        args: list[str | int] = ["" if expected is None else expected.to_json()]
+        if state != expected:
+            args += [state.to_json(), _ms(ttl_s)]
         keys = [state_key(annotation), f"{LOCK_PREFIX}{annotation}"]
         try:
             answer = await self._store.run(
-                "label_state_swap", lambda _: self._swap(keys=keys, args=[old, new, _ms(ttl_s)])
+                "label_state_swap", lambda _: self._swap(keys=keys, args=args)
             )
         except SharedStateUnavailable:
             return _HELD

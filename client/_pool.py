@@ -14,8 +14,9 @@ connection (or a new one, or one made by closing an idle one), in httpcore's ord
 connection is asked `has_expired()` (keep-alive timeout passed, or the server hung up) just
 before it is handed out, and all of them at most once every `SWEEP_INTERVAL` seconds, so
 stale connections are still closed and never used. Sending, TLS, timeouts and errors stay
-httpcore's and httpx's: only the planning method is replaced. Its connections go through
-`client._network` (asyncio streams, one send per request) instead of anyio.
+httpcore's and httpx's: only the planning method is replaced. Its direct HTTP/1.1 connections
+are `client._http11.LeanHTTPConnection`s on `client._network` (asyncio streams, one send per
+request) instead of h11 over anyio.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from client._http11 import LeanHTTPConnection
 from client._network import AsyncioBackend
 
 SWEEP_INTERVAL = 1.0  # seconds between checks of every idle connection for expiry
@@ -78,6 +80,22 @@ class LeanConnectionPool(httpcore.AsyncConnectionPool):
                     self._connections.append(connection)
             pool_request.assign_to_connection(connection)
         return closing
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        """A `LeanHTTPConnection` for a direct HTTP/1.1 origin; httpcore's own otherwise
+        (proxies, Unix sockets, HTTP/2).
+        """
+        if self._proxy is not None or self._uds is not None or self._http2 or not self._http1:
+            return super().create_connection(origin)
+        return LeanHTTPConnection(
+            origin=origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            retries=self._retries,
+            local_address=self._local_address,
+            network_backend=self._network_backend,
+            socket_options=self._socket_options,
+        )
 
     def _available(
         self, origin: httpcore.Origin, closing: list[httpcore.AsyncConnectionInterface]

@@ -71,9 +71,8 @@ async def test_the_client_connects_through_the_asyncio_backend(server: Server) -
         assert await client.request_json("POST", "labels/apply", json={}) == {}
         pool = client._http._transport._pool
         assert isinstance(pool._network_backend, AsyncioBackend)
-        assert all(
-            isinstance(c._connection._network_stream, AsyncioStream) for c in pool.connections
-        )
+        assert pool.connections
+        assert all(isinstance(c._stream, AsyncioStream) for c in pool.connections)
 
 
 async def test_a_request_head_and_body_leave_in_one_send(server: Server) -> None:

@@ -39,60 +39,36 @@ class RecordData(Mapping[str, Any]):
 
     Replaying a delivery as recorded needs the body's bytes, not its objects: the replay signs
     and sends them as they are, and only the service parses them. Reading `["body"]` parses
-    them (once). The fields are a `_Line` (the recorder's keys, decoded in one pass) or, for a
-    line with other keys, a dict.
+    them (once).
     """
 
     __slots__ = ("_body", "_fields", "head", "raw_body")
 
-    def __init__(self, fields: _Line | dict[str, Any], raw_body: bytes) -> None:
+    def __init__(self, fields: dict[str, Any], raw_body: bytes) -> None:
         self._fields, self.raw_body = fields, raw_body
         self._body: Any = _UNPARSED
         self.head: Any = _UNPARSED  # `Record.body_head`, once
 
     def __getitem__(self, key: str) -> Any:
-        if key == "body":
-            if self._body is _UNPARSED:
-                self._body = from_json(self.raw_body)
-            return self._body
-        fields = self._fields
-        if isinstance(fields, dict):
-            return fields[key]
-        value = getattr(fields, key, msgspec.UNSET) if key in _LINE_KEYS else msgspec.UNSET
-        if value is msgspec.UNSET:
-            raise KeyError(key)
-        return value
+        if key != "body":
+            return self._fields[key]
+        if self._body is _UNPARSED:
+            self._body = from_json(self.raw_body)
+        return self._body
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return a field (the parsed body for `body`), or `default` (Mapping's, made cheap)."""
-        if key == "body":
-            return self["body"]
-        fields = self._fields
-        if isinstance(fields, dict):
-            return fields.get(key, default)
-        value = getattr(fields, key, msgspec.UNSET) if key in _LINE_KEYS else msgspec.UNSET
-        return default if value is msgspec.UNSET else value
+        return self["body"] if key == "body" else self._fields.get(key, default)
 
     def __contains__(self, key: object) -> bool:
-        if key == "body":
-            return True
-        fields = self._fields
-        if isinstance(fields, dict):
-            return key in fields
-        return key in _LINE_KEYS and getattr(fields, str(key)) is not msgspec.UNSET
+        return key == "body" or key in self._fields
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._keys()
+        yield from self._fields
         yield "body"
 
     def __len__(self) -> int:
-        return len(self._keys()) + 1
-
-    def _keys(self) -> list[str]:
-        fields = self._fields
-        if isinstance(fields, dict):
-            return list(fields)
-        return [k for k in _LINE_KEYS if getattr(fields, k) is not msgspec.UNSET]
+        return len(self._fields) + 1
 
 
 _UNPARSED = object()
@@ -121,7 +97,7 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
     source: Any = msgspec.UNSET
 
 
-_LINE_KEYS = frozenset(_Line.__struct_fields__) - {"body"}
+_LINE_KEYS = tuple(k for k in _Line.__struct_fields__ if k != "body")
 _KNOWN_LINE = msgspec.json.Decoder(_Line)
 _ANY_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _VALUE = msgspec.json.Decoder()
@@ -158,7 +134,9 @@ def decode_line(text: str | bytes) -> RecordData | None:
     else:
         if line.body is msgspec.UNSET:
             return None
-        return RecordData(line, bytes(line.body))
+        # A dict of the keys present: each record's fields are read a dozen times.
+        known = {k: v for k in _LINE_KEYS if (v := getattr(line, k)) is not msgspec.UNSET}
+        return RecordData(known, bytes(line.body))
     try:
         fields = _ANY_LINE.decode(text)
     except msgspec.ValidationError:  # valid JSON, but not an object

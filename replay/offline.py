@@ -11,12 +11,11 @@ is answered 404, naming the options that give the replay a real API.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from replay.payload import Record
+from replay.payload import MAPPING_TYPES, Record
 
 PLACEHOLDER_FIRST_ID = 900_000_001
 
@@ -73,16 +72,16 @@ class OfflineRossum:
 
 def sideloaded_labels(body: Any) -> list[tuple[str, str]]:
     """Return `(name, url)` of label objects in a payload (sideload or annotation labels)."""
-    if not isinstance(body, Mapping):
+    if not isinstance(body, MAPPING_TYPES):
         return []
     annotation = body.get("annotation")
     candidates = [*_list(body.get("labels"))]
-    if isinstance(annotation, Mapping):
+    if isinstance(annotation, MAPPING_TYPES):
         candidates += _list(annotation.get("labels"))
     return [
         (str(label["name"]), str(label["url"]))
         for label in candidates
-        if isinstance(label, Mapping) and label.get("name") and label.get("url")
+        if isinstance(label, MAPPING_TYPES) and label.get("name") and label.get("url")
     ]
 
 
@@ -90,7 +89,7 @@ def called_label_names(calls: Any) -> list[str]:
     """Return the label names used by recorded `apply_labels` / `create_new_label` calls."""
     names: list[str] = []
     for call in _list(calls):
-        if not isinstance(call, Mapping):
+        if not isinstance(call, MAPPING_TYPES):
             continue
         if call.get("call") == "create_new_label" and isinstance(call.get("name"), str):
             names.append(call["name"])

@@ -30,6 +30,10 @@ _REFUSED_BASE_URL = "base_url_not_allowed"
 TOKEN_KEY = "rossum_authorization_token"
 
 
+# A dict is checked before the Mapping ABC (much slower to ask): records are dicts.
+MAPPING_TYPES = (dict, Mapping)
+
+
 class RecordingError(ValueError):
     """A recording line is not a delivery record; the message names the line."""
 
@@ -186,7 +190,7 @@ class Record:
                     "annotation": annotation,
                 }
         body = self.data.get("body")
-        return body if isinstance(body, Mapping) else None
+        return body if isinstance(body, MAPPING_TYPES) else None
 
     @property
     def event(self) -> str | None:
@@ -203,7 +207,7 @@ class Record:
         value = self.data.get(key)
         if value is None:
             body = self.data.get("body")  # parsed only for a delivery that was never identified
-            if isinstance(body, Mapping):
+            if isinstance(body, MAPPING_TYPES):
                 value = body.get(key)
         return _str_or_none(value)
 
@@ -230,7 +234,7 @@ class Record:
     def refused_code(self) -> str | None:
         """Return the error `code` the service answered with, if it refused the delivery."""
         answer, status = self.data.get("answer"), self.data.get("status")
-        if isinstance(status, int) and status >= 400 and isinstance(answer, Mapping):
+        if isinstance(status, int) and status >= 400 and isinstance(answer, MAPPING_TYPES):
             return _str_or_none(answer.get("code"))
         return None
 
@@ -344,7 +348,7 @@ def build_request(
 def recorded_headers(record: Record) -> list[tuple[str, str]]:
     """Return the recorded headers worth sending again (content type first, JSON by default)."""
     recorded = record.data.get("headers")
-    headers = dict(recorded) if isinstance(recorded, Mapping) else {}
+    headers = dict(recorded) if isinstance(recorded, MAPPING_TYPES) else {}
     out = [("content-type", str(headers.pop("content-type", "application/json")))]
     out += [
         (str(name).lower(), str(value))

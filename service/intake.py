@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.events import HookEvent
+from service.deadlines import Deadlines
 from service.errors import BodyTimeout, PayloadTooLarge, TimestampOutOfWindow, UnsupportedMediaType
 
 
@@ -84,14 +85,13 @@ class BodyDeadline:
 
     def __init__(self, app: ASGIApp, *, timeout_s: float) -> None:
         self.app, self.timeout_s = app, timeout_s
-        self._waiting = _Waiting()
+        self._waiting = Deadlines()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
         body_done = not _has_body(scope)
         waiting = self._waiting
 
@@ -101,7 +101,7 @@ class BodyDeadline:
                 return await receive()
             task = asyncio.current_task()
             assert task is not None
-            cancelling = waiting.start(task, deadline, loop)
+            cancelling = waiting.start(task, deadline)
             try:
                 message = await receive()
             except BaseException as exc:
@@ -124,59 +124,6 @@ class BodyDeadline:
             await send(message)
 
         await self.app(scope, bounded_receive, closing_send)
-
-
-class _Waiting:
-    """The tasks waiting in a body `receive`, each with its deadline, and one timer for all.
-
-    A timer per `receive` (what `asyncio.timeout_at` makes) costs more than the rest of the
-    middleware, and nearly every body is already there when it is asked for. So a receive
-    only notes its task and deadline; one timer, set for the earliest deadline noted, cancels
-    every task still waiting past its deadline (as `asyncio.timeout_at` would) and sets itself
-    again for the next one.
-    """
-
-    def __init__(self) -> None:
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._deadlines: dict[asyncio.Task[object], float] = {}
-        self._expired: set[asyncio.Task[object]] = set()
-        self._timer: asyncio.TimerHandle | None = None
-
-    def start(
-        self, task: asyncio.Task[object], deadline: float, loop: asyncio.AbstractEventLoop
-    ) -> int:
-        """Note that `task` waits for body bytes until `deadline`; return its cancel count."""
-        if loop is not self._loop:  # a new event loop (tests): nothing noted is of it
-            self._loop, self._timer = loop, None
-            self._deadlines.clear()
-            self._expired.clear()
-        self._deadlines[task] = deadline
-        timer = self._timer
-        if timer is None or deadline < timer.when():
-            if timer is not None:
-                timer.cancel()
-            self._timer = loop.call_at(deadline, self._expire)
-        return task.cancelling()
-
-    def stop(self, task: asyncio.Task[object], cancelling: int) -> bool:
-        """Forget `task`'s wait; return True if its deadline cancelled it (and nothing else)."""
-        self._deadlines.pop(task, None)
-        if task not in self._expired:
-            return False
-        self._expired.discard(task)
-        return task.uncancel() <= cancelling
-
-    def _expire(self) -> None:
-        assert self._loop is not None
-        self._timer = None
-        now = self._loop.time()
-        for task, deadline in list(self._deadlines.items()):
-            if deadline <= now:
-                del self._deadlines[task]
-                self._expired.add(task)
-                task.cancel()
-        if self._deadlines:
-            self._timer = self._loop.call_at(min(self._deadlines.values()), self._expire)
 
 
 def _has_body(scope: Scope) -> bool:

@@ -124,6 +124,7 @@ class Metrics:
         self._scraped = _Scraped()
         r.register(self._scraped)
         self._children: dict[tuple[Any, ...], Any] = {}
+        self._delivery_children: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 
     def watch_recorder(self, recorder: Recorder | None) -> None:
         """Read the recorder's queue depth and drops at each scrape."""
@@ -150,9 +151,16 @@ class Metrics:
         self, *, event: str | None, action: str | None, outcome: str, status: int, seconds: float
     ) -> None:
         """Count one handled delivery and its duration."""
-        event_label = event or "unknown"
-        self._child(self._deliveries, event_label, action or "", outcome, str(status)).inc()
-        self._child(self._duration, event_label).observe(seconds)
+        key = (event, action, outcome, status)
+        children = self._delivery_children.get(key)
+        if children is None:  # once per combination: label tuples built, children looked up
+            event_label = event or "unknown"
+            children = self._delivery_children[key] = (
+                self._child(self._deliveries, event_label, action or "", outcome, str(status)),
+                self._child(self._duration, event_label),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         if outcome == "duplicate":
             self._duplicates.inc()
 

@@ -10,6 +10,7 @@ from handlers.events import HookEvent
 from handlers.routing import Router
 from service.allowlist import Allowlist, BaseUrlNotAllowed
 from service.async_jobs import AsyncJobs
+from service.deadlines import Deadlines
 from service.errors import MissingCredentials
 from service.executor import Executor
 from service.locks import KeyedLocks
@@ -51,6 +52,8 @@ class ServiceState:
     ledger: DeliveryLedger = field(default_factory=MemoryDeliveryLedger)
     async_jobs: AsyncJobs | None = None
     ready: bool = True
+    # The deadlines of the deliveries' API work (one timer for all, `service.deadlines`).
+    deadlines: Deadlines = field(default_factory=Deadlines)
 
     def api_target(self, event: HookEvent) -> ApiTarget:
         """Return the delivery's API root, checked against the allowlist."""

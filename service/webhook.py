@@ -136,8 +136,9 @@ async def _carry_out(
         return None
     api = _ApiOnce(state, event, target)
     elapsed = time.perf_counter() - delivery.started
+    deadline = asyncio.get_running_loop().time() + max(0.0, deadline_s - elapsed)
     try:
-        async with asyncio.timeout(max(0.0, deadline_s - elapsed)):
+        async with state.deadlines.within(deadline):
             # The executor holds the annotation's lock for what needs it.
             outcome = await state.executor.carry_out(api, event, decision, journal=delivery.calls)
     except MissingCredentials:

@@ -6,7 +6,9 @@ hang-ups and bad request headers raise.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpcore
 import httpx
@@ -182,3 +184,25 @@ async def test_line_breaks_in_request_headers_are_refused_before_sending(
             await pool.handle_async_request(httpcore.Request("GET", url, headers=headers))
     assert scripted.bodies == []  # nothing reached the server
     await pool.aclose()
+
+
+async def test_https_through_asyncio_tls_keeps_the_connection(scripted: Scripted) -> None:
+    """TLS is httpcore's connection set-up on asyncio's streams; the exchange is the same."""
+    pem = Path(__file__).parent / "tls" / "localhost.pem"
+    server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_side.load_cert_chain(pem)
+    listener = await asyncio.start_server(scripted.handle, "127.0.0.1", 0, ssl=server_side)
+    port = listener.sockets[0].getsockname()[1]
+    trusting = ssl.create_default_context(cafile=str(pem))
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    scripted.answers = [ok(b"secret one"), ok(b"secret two")]
+    async with listener, httpx.AsyncClient(transport=async_transport(trusting, limits)) as http:
+        first = await http.get(f"https://localhost:{port}/x")
+        second = await http.get(f"https://localhost:{port}/x")
+        stream = first.extensions["network_stream"]
+        assert stream.get_extra_info("ssl_object").version().startswith("TLS")
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            async with httpx.AsyncClient(transport=async_transport(True, limits)) as strict:
+                await strict.get(f"https://localhost:{port}/x")  # the system store lacks it
+    assert (first.text, second.text) == ("secret one", "secret two")
+    assert scripted.connections == 1  # kept alive (the refused handshake never got this far)

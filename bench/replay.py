@@ -21,12 +21,19 @@ moved, new request ids, so each copy replays "same" too), printing the resident 
 
     python bench/replay.py                      # 10,000 events, 3 repetitions, 100,000 streamed
     python bench/replay.py --events 2000 --repeat 5 --memory-events 0 --keep /tmp/d.jsonl
+    python bench/replay.py --events 3000 --memory-events 0 --profile   # + the replay's cProfile
+
+With `--profile`, one more replay of the recording runs under cProfile (CPU time, so the
+machine's other work does not count; the profiler's own cost is included and inflates
+Python-heavy frames: a sampling profiler such as py-spy gives truer shares) and its top
+entries by own time are printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import os
 import random
 import re
@@ -44,6 +51,9 @@ from typing import Any
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from profile_apply import top_entries  # bench/ is not a package: its scripts import by path
 
 from handlers.events import HookEvent
 from handlers.rules import router
@@ -246,6 +256,10 @@ def main() -> int:
         default=100_000,
         help="then replay this many events streamed from the recording, printing RSS (0: skip)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile one more replay (cProfile)"
+    )
+    parser.add_argument("--top", type=int, default=30, help="profile entries to print")
     args = parser.parse_args()
     configure_logging(level="error")
     with tempfile.TemporaryDirectory() as tmp:
@@ -280,6 +294,13 @@ def main() -> int:
             f"(goal >= 0.60); load average {os.getloadavg()[0]:.2f}"
         )
         del bodies
+        if args.profile:
+            profile = cProfile.Profile(time.process_time)
+            profile.enable()
+            replay(path)
+            profile.disable()
+            print("replay --dry-run under cProfile: top entries by own CPU time")
+            print(top_entries(profile, args.events, args.top))
         if args.memory_events:
             return memory_run(path, args.memory_events)
     return 0

@@ -45,7 +45,8 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
     # ---- the pool's view ---------------------------------------------------------------
 
     def is_available(self) -> bool:
-        return self._state in (NEW, IDLE)
+        # A new connection belongs to the request it was made for (as httpcore's HTTP/1.1).
+        return self._state == IDLE
 
     def is_idle(self) -> bool:
         return self._state == IDLE or (self._state == NEW and self._connect_failed)

@@ -206,3 +206,21 @@ async def test_https_through_asyncio_tls_keeps_the_connection(scripted: Scripted
                 await strict.get(f"https://localhost:{port}/x")  # the system store lacks it
     assert (first.text, second.text) == ("secret one", "secret two")
     assert scripted.connections == 1  # kept alive (the refused handshake never got this far)
+
+
+async def test_a_new_connection_is_only_for_the_request_it_was_made_for(
+    scripted: Scripted, http: httpx.AsyncClient
+) -> None:
+    origin = httpcore.Origin(b"http", b"127.0.0.1", scripted.port)
+    connection = LeanHTTPConnection(origin=origin)
+    assert not connection.is_available() and not connection.is_idle()
+    scripted.answers = [ok(b"one")]
+    request = httpcore.Request(
+        "GET", f"http://127.0.0.1:{scripted.port}/x", headers=[(b"Host", b"a")]
+    )
+    response = await connection.handle_async_request(request)
+    assert not connection.is_available()  # busy until its answer is read
+    assert b"".join([part async for part in response.stream]) == b"one"  # type: ignore[union-attr]
+    assert connection.is_available() and connection.is_idle()
+    await connection.aclose()
+    assert connection.is_closed() and not connection.is_available()

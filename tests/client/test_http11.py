@@ -16,6 +16,7 @@ import pytest
 
 from client._http11 import LeanHTTPConnection
 from client._pool import async_transport
+from tests.client.loopback import listening, read_request
 
 
 class Scripted:
@@ -33,19 +34,7 @@ class Scripted:
         self.connections += 1
         try:
             while self.answers:
-                head = (await reader.readuntil(b"\r\n\r\n")).lower()
-                if b"transfer-encoding: chunked" in head:
-                    body = b""
-                    while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
-                        body += (await reader.readexactly(size + 2))[:-2]
-                    await reader.readuntil(b"\r\n")
-                else:
-                    length = (
-                        head.split(b"content-length: ")[1].split(b"\r\n")[0]
-                        if (b"content-length: " in head)
-                        else b"0"
-                    )
-                    body = await reader.readexactly(int(length))
+                _, body = await read_request(reader)
                 self.bodies.append(body)
                 answer = self.answers.pop(0)
                 if answer is None:
@@ -61,11 +50,8 @@ class Scripted:
 @pytest.fixture
 async def scripted() -> AsyncIterator[Scripted]:
     state = Scripted()
-    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = listener.sockets[0].getsockname()[1]
-    async with listener:
+    async with listening(state.handle) as state.port:
         yield state
-        listener.close()
 
 
 @pytest.fixture
@@ -191,12 +177,14 @@ async def test_https_through_asyncio_tls_keeps_the_connection(scripted: Scripted
     pem = Path(__file__).parent / "tls" / "localhost.pem"
     server_side = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_side.load_cert_chain(pem)
-    listener = await asyncio.start_server(scripted.handle, "127.0.0.1", 0, ssl=server_side)
-    port = listener.sockets[0].getsockname()[1]
     trusting = ssl.create_default_context(cafile=str(pem))
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     scripted.answers = [ok(b"secret one"), ok(b"secret two")]
-    async with listener, httpx.AsyncClient(transport=async_transport(trusting, limits)) as http:
+    listener = listening(scripted.handle, tls=server_side)
+    async with (
+        listener as port,
+        httpx.AsyncClient(transport=async_transport(trusting, limits)) as http,
+    ):
         first = await http.get(f"https://localhost:{port}/x")
         second = await http.get(f"https://localhost:{port}/x")
         stream = first.extensions["network_stream"]

@@ -16,6 +16,7 @@ import sniffio
 from client import AsyncRossumAPIClient, Token
 from client._network import COALESCE_BYTES, AsyncioBackend, AsyncioStream
 from client._pool import async_transport
+from tests.client.loopback import listening, read_request
 
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
 
@@ -31,16 +32,8 @@ class Server:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    (
-                        int(line.split(b":")[1])
-                        for line in head.lower().split(b"\r\n")
-                        if line.startswith(b"content-length:")
-                    ),
-                    0,
-                )
-                self.bodies.append(await reader.readexactly(length))
+                _, body = await read_request(reader)
+                self.bodies.append(body)
                 await asyncio.sleep(self.delay)
                 writer.write(ANSWER)
                 await writer.drain()
@@ -53,11 +46,8 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     state = Server()
-    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = listener.sockets[0].getsockname()[1]
-    async with listener:
+    async with listening(state.handle) as state.port:
         yield state
-        listener.close()
 
 
 def _http(timeout: float = 5.0) -> httpx.AsyncClient:

@@ -12,6 +12,7 @@ import pytest
 
 from client import AsyncRossumAPIClient, Token
 from client._pool import LeanConnectionPool
+from tests.client.loopback import listening, read_request
 
 BODY = b'{"ok": true}'
 ANSWER = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (
@@ -40,12 +41,7 @@ class Server:
         self.writers.append(writer)
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.lower().split(b"\r\n"):
-                    if line.startswith(b"content-length:"):
-                        length = int(line.split(b":")[1])
-                await reader.readexactly(length)
+                await read_request(reader)
                 await asyncio.sleep(self.delay)
                 writer.write(ANSWER)
                 await writer.drain()
@@ -66,11 +62,8 @@ class Server:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     state = Server()
-    listener = await asyncio.start_server(state.handle, "127.0.0.1", 0)
-    state.port = listener.sockets[0].getsockname()[1]
-    async with listener:
+    async with listening(state.handle) as state.port:
         yield state
-        listener.close()
 
 
 def _client(server: Server, in_flight: int) -> AsyncRossumAPIClient:

@@ -115,7 +115,7 @@ class _ClosingTransport:
     """
 
     def __init__(self, transport: asyncio.Transport, protocol: HookProtocol) -> None:
-        self._transport, self._protocol = transport, protocol
+        self.raw, self._protocol = transport, protocol
         self._held: list[bytes] = []
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
@@ -131,17 +131,17 @@ class _ClosingTransport:
             return
         data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
         self._held.clear()
-        if not self._transport.is_closing():
-            self._transport.write(data)
+        if not self.raw.is_closing():
+            self.raw.write(data)
 
     def close(self) -> None:
         self._protocol.close_connection()
 
     def is_closing(self) -> bool:
-        return self._protocol.lingering or self._transport.is_closing()
+        return self._protocol.lingering or self.raw.is_closing()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
+        return getattr(self.raw, name)
 
 
 class HookProtocol(H11Protocol):
@@ -167,7 +167,6 @@ class HookProtocol(H11Protocol):
         self._head_timer: asyncio.TimerHandle | None = None
         self._head_bytes = 0
         self._head_tail = b""
-        self._raw: asyncio.Transport | None = None
         self._cycle_transport: _ClosingTransport | None = None
         self.lingering = False
         self._discarded = 0
@@ -175,7 +174,6 @@ class HookProtocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Register the connection; refuse it when too many are open."""
         super().connection_made(transport)
-        self._raw = transport
         self._cycle_transport = _ClosingTransport(transport, self)
         self.transport = cast(asyncio.Transport, self._cycle_transport)
         if len(self.connections) > self._limits.max_connections:
@@ -238,9 +236,10 @@ class HookProtocol(H11Protocol):
     @property
     def _raw_transport(self) -> asyncio.Transport:
         """The socket's transport, once the answer bytes held for it are sent (in order)."""
-        assert self._raw is not None and self._cycle_transport is not None, "no connection yet"
-        self._cycle_transport.send_held()
-        return self._raw
+        cycle = self._cycle_transport
+        assert cycle is not None, "no connection yet"
+        cycle.send_held()
+        return cycle.raw
 
     def _head_too_large(self, data: bytes) -> bool:
         """Count the request head's bytes as they arrive; True once it exceeds the limit."""

@@ -49,16 +49,14 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
         return self._state == IDLE
 
     def is_idle(self) -> bool:
-        return self._state == IDLE or (self._state == NEW and self._connect_failed)
+        return self._state == IDLE
 
     def is_closed(self) -> bool:
-        return self._state == CLOSED or self._connect_failed
+        return self._state == CLOSED  # also after a failed connect
 
     def has_expired(self) -> bool:
-        if self._connect_failed:
-            return True
         if self._state != IDLE or self._stream is None:
-            return False
+            return self._state == CLOSED
         if self._expire_at is not None and time.monotonic() > self._expire_at:
             return True
         # An idle connection with news is one the server closed (or broke): not reusable.
@@ -88,18 +86,14 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
         timeouts = request.extensions.get("timeout", {})
         try:
             if self._stream is None:
-                try:
-                    self._stream = await self._connect(request)
-                except BaseException:
-                    self._connect_failed = True
-                    raise
+                self._stream = await self._connect(request)
             await self._send(request, timeouts.get("write"))
             read_timeout = timeouts.get("read")
             while True:
                 status, reason, headers, closing = await self._read_head(read_timeout)
                 if not 100 <= status < 200:
                     break  # interim answers (100 Continue) come before the real one
-            closing = closing or _asks_to_close(request.headers)
+            closing = closing or b"close" in _connection_tokens(request.headers)
             body = self._body(request.method, status, headers, closing, read_timeout)
         except BaseException:
             await self.aclose()
@@ -119,7 +113,7 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
         stream = self._stream
         assert stream is not None
         target = request.url.target
-        if b"\r" in target or b"\n" in target or b" " in target:
+        if _illegal(target) or b" " in target:
             raise httpcore.LocalProtocolError("Illegal request target")
         head = [request.method, b" ", target, b" HTTP/1.1\r\n"]
         chunked = False
@@ -172,14 +166,11 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
             if not colon or not name or name != name.strip() or line[:1] in (b" ", b"\t"):
                 raise httpcore.RemoteProtocolError("malformed header line")
             headers.append((name, value.strip(b" \t")))
-        closing = version == b"HTTP/1.0"
-        for name, value in headers:
-            if name.lower() == b"connection":
-                tokens = {t.strip() for t in value.lower().split(b",")}
-                if b"close" in tokens:
-                    closing = True
-                elif b"keep-alive" in tokens and version == b"HTTP/1.0":
-                    closing = False
+        tokens = _connection_tokens(headers)
+        if version == b"HTTP/1.0":
+            closing = b"keep-alive" not in tokens or b"close" in tokens
+        else:
+            closing = b"close" in tokens
         return int(code), reason, headers, closing
 
     def _body(
@@ -222,8 +213,14 @@ class LeanHTTPConnection(httpcore.AsyncHTTPConnection):
             await self.aclose()
 
 
-def _asks_to_close(headers: list[tuple[bytes, bytes]]) -> bool:
-    return any(n.lower() == b"connection" and b"close" in v.lower().split(b",") for n, v in headers)
+def _connection_tokens(headers: list[tuple[bytes, bytes]]) -> set[bytes]:
+    """Return the lower-cased options of every `Connection` header (`close`, `keep-alive`)."""
+    return {
+        token.strip()
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.lower().split(b",")
+    }
 
 
 def _illegal(value: bytes) -> bool:

@@ -212,3 +212,14 @@ async def test_a_new_connection_is_only_for_the_request_it_was_made_for(
     assert connection.is_available() and connection.is_idle()
     await connection.aclose()
     assert connection.is_closed() and not connection.is_available()
+
+
+async def test_a_request_asking_to_close_gets_a_fresh_connection_next(
+    scripted: Scripted, http: httpx.AsyncClient
+) -> None:
+    """`Connection` options are read the same in a request as in an answer (any order)."""
+    scripted.answers = [ok(b"a"), ok(b"b")]
+    url = f"http://127.0.0.1:{scripted.port}/x"
+    assert (await http.get(url, headers={"connection": "keep-alive, close"})).text == "a"
+    assert (await http.get(url)).text == "b"
+    assert scripted.connections == 2

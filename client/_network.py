@@ -46,9 +46,7 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             except OSError as exc:
                 raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
         try:
-            if timeout is None:
-                return await self._reader.read(max_bytes)
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout):  # None: no limit
                 return await self._reader.read(max_bytes)
         except TimeoutError as exc:
             raise httpcore.ReadTimeout("timed out reading from the server") from exc
@@ -64,11 +62,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             return
         try:
             self._send_held()
-            if timeout is None:
+            async with asyncio.timeout(timeout):
                 await self._writer.drain()
-            else:
-                async with asyncio.timeout(timeout):
-                    await self._writer.drain()
         except TimeoutError as exc:
             raise httpcore.WriteTimeout("timed out writing to the server") from exc
         except OSError as exc:

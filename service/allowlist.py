@@ -94,6 +94,20 @@ class _Pattern:
         return origin.host == self.host
 
 
+def _bare_origin(base_url: str) -> _Origin:
+    try:
+        return _origin(base_url)
+    except ValueError as exc:
+        raise BaseUrlNotAllowed(f"base_url {base_url!r} is not a bare origin: {exc}") from exc
+
+
+def bare_origin(base_url: str) -> str:
+    """Return `base_url` without a trailing slash if it is a bare http(s) origin (as an
+    allowlist requires), whatever its host; else raise `BaseUrlNotAllowed`."""
+    _bare_origin(base_url)
+    return base_url.rstrip("/")
+
+
 class Allowlist:
     """Decide whether a payload's `base_url` names a trusted Rossum host."""
 
@@ -102,10 +116,7 @@ class Allowlist:
 
     def check(self, base_url: str) -> str:
         """Return `base_url` without a trailing slash, or raise `BaseUrlNotAllowed`."""
-        try:
-            origin = _origin(base_url)
-        except ValueError as exc:
-            raise BaseUrlNotAllowed(f"base_url {base_url!r} is not a bare origin: {exc}") from exc
+        origin = _bare_origin(base_url)
         if not any(p.matches(origin) for p in self._patterns):
             raise BaseUrlNotAllowed(
                 f"base_url {base_url!r} is not in ROSSUM_HOOKS_ALLOWED_BASE_URLS"

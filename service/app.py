@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from client import AsyncRossumAPIClient, RateLimiter, Token, UserCredentials
 from handlers.routing import Router
@@ -34,7 +35,7 @@ from service.settings import Settings
 from service.shared import SHARED_LOSSES, cross_delivery_state
 from service.state import ServiceState
 from service.stores import DeliveryLedger
-from service.webhook import receive_hook
+from service.webhook import HookEndpoint, receive_hook
 
 log = structlog.get_logger()
 
@@ -135,6 +136,29 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
 
+HOOK_PATH = "/hooks"
+
+
+class ServiceApp(Starlette):
+    """The Starlette app, with `POST /hooks` served by a chain of its own.
+
+    A delivery goes through the body deadline, the delivery middleware and the endpoint (see
+    `service.webhook.HookEndpoint`) without Starlette's error layers and routing; every other
+    request (`GET /hooks` is a 405, as the route says) takes the Starlette stack.
+    """
+
+    def __init__(self, *, hook_app: ASGIApp, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._hook_app = hook_app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == HOOK_PATH and scope["method"] == "POST":
+            scope["app"] = self
+            await self._hook_app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -210,9 +234,15 @@ def create_app(
                 await shared.aclose()
                 log.info("service.stopped")
 
-    return Starlette(
+    return ServiceApp(
+        hook_app=BodyDeadline(
+            DeliveryMiddleware(
+                HookEndpoint(EXCEPTION_HANDLERS), path=HOOK_PATH, dry_run=settings.dry_run
+            ),
+            timeout_s=settings.body_timeout_s,
+        ),
         routes=[
-            Route("/hooks", receive_hook, methods=["POST"]),
+            Route(HOOK_PATH, receive_hook, methods=["POST"]),
             Route(f"{RESULTS_PATH}/{{job_id}}", async_result, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
@@ -220,7 +250,7 @@ def create_app(
         ],
         middleware=[
             Middleware(BodyDeadline, timeout_s=settings.body_timeout_s),
-            Middleware(DeliveryMiddleware, path="/hooks", dry_run=settings.dry_run),
+            Middleware(DeliveryMiddleware, path=HOOK_PATH, dry_run=settings.dry_run),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=lifespan,

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from handlers.events import HookEvent
 from service import metrics
 from service.errors import OUTCOME_KEY, error_response
 from service.logging import enabled as logging_enabled
@@ -39,6 +40,7 @@ class Delivery:
     started: float
     dry_run: bool
     body: bytes | None = None
+    payload: HookEvent | None = None  # as parsed (its content tree let go once the rules ran)
     request_id: str | None = None
     event: str | None = None
     action: str | None = None

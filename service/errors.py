@@ -28,6 +28,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from handlers.errors import BadPayload, HookError, InvalidSignature
+from service.json_answer import JSONAnswer
 
 log = structlog.get_logger()
 
@@ -99,7 +100,7 @@ def _note_outcome(request: Request, code: str) -> None:
 
 def error_response(*, status: int, code: str, detail: str) -> JSONResponse:
     """Return the JSON error answer every non-2xx response of the service uses."""
-    return JSONResponse({"detail": detail, "code": code}, status_code=status)
+    return JSONAnswer({"detail": detail, "code": code}, status_code=status)
 
 
 def _service_error(request: Request, exc: Exception) -> Response:

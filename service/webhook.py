@@ -24,11 +24,14 @@ import asyncio
 import dataclasses
 import functools
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from client import AsyncRossumAPIClient, RossumError
 from handlers.decision import Decision, error
@@ -39,6 +42,7 @@ from service.duplicates import answer_once
 from service.errors import MissingCredentials, error_response
 from service.executor import has_api_work, needs_api
 from service.intake import check_content_type, check_timestamp, read_body
+from service.json_answer import JSONAnswer
 from service.state import ApiTarget, ServiceState, hook_id_of
 
 log = structlog.get_logger()
@@ -59,6 +63,34 @@ FAILURE_MESSAGES = {
 RETRYABLE_FAILURES = frozenset({"deadline_exceeded", "actions_failed"})
 
 
+class HookEndpoint:
+    """`receive_hook` as a plain ASGI app, its refusals answered by the error table.
+
+    What Starlette's routing and its two exception layers did for the route, in one frame:
+    `DeliveryMiddleware`, around it, answers anything the table does not name (a bug).
+    """
+
+    def __init__(self, handlers: Mapping[Any, Any]) -> None:
+        self._handlers = {
+            k: v for k, v in handlers.items() if isinstance(k, type) and k is not Exception
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        try:
+            response = await receive_hook(request)
+        except Exception as exc:
+            handler = next(
+                (h for cls in type(exc).__mro__ if (h := self._handlers.get(cls)) is not None),
+                None,
+            )
+            if handler is None:
+                raise
+            response = handler(request, exc)
+            exc.__traceback__ = None  # a kept exception instance would keep its frames
+        await response(scope, receive, send)
+
+
 async def receive_hook(request: Request) -> Response:
     """Handle one webhook delivery from Rossum."""
     state: ServiceState = request.scope["state"]["service"]  # lifespan state, no `State` view
@@ -72,6 +104,7 @@ async def receive_hook(request: Request) -> Response:
         secrets=state.secrets,
         allow_unsigned=state.settings.allow_unsigned,
     )
+    delivery.payload = event
     delivery.identify(
         request_id=event.request_id,
         event=event.event,
@@ -189,4 +222,4 @@ def _answer(
         # overwrite the newer content, so Rossum gets the messages only.
         decision = dataclasses.replace(decision, operations=())
         delivery.operations = 0
-    return JSONResponse(build_response(event, decision))
+    return JSONAnswer(build_response(event, decision))

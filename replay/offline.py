@@ -2,7 +2,9 @@
 
 A dry-run client sends only reads; the one read the service makes is the label list. What an
 organisation's labels are is learnt from the recording as it is replayed: labels sideloaded in
-payloads (exact URLs) and label names the recorded calls used (placeholder URLs, so the
+payloads (exact URLs; read from the service's own parse of each payload once it is answered,
+so the replay reads no body itself) and label names the recorded calls used (placeholder
+URLs, learnt before the delivery is replayed, so the
 service finds them instead of intending to create them again; which labels an annotation
 carries is still read from the payload, so label comparisons are unaffected). Any other read
 is answered 404, naming the options that give the replay a real API.
@@ -10,8 +12,11 @@ is answered 404, naming the options that give the replay a real API.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -32,19 +37,29 @@ class OfflineRossum:
         """Return the httpx transport the in-process service's client uses."""
         return httpx.MockTransport(self._handle)
 
-    def learn(self, record: Record, *, origin: str | None) -> None:
-        """Add the labels `record` shows to the organisation at `origin`."""
+    def learn_calls(self, record: Record) -> None:
+        """Add the label names `record`'s calls used (placeholder URLs where none is known) to
+        the organisation each `apply_labels` call names (its annotation's origin).
+
+        Before the delivery is replayed: its own calls' names must be found, not created.
+        """
+        calls = [c for c in _list(record.data.get("calls")) if isinstance(c, MAPPING_TYPES)]
+        origin = next((o for c in calls if (o := _applied_origin(c)) is not None), None)
         if origin is None:
-            return
+            return  # no label applied: nothing used (a label is created only to be applied)
         known = self._labels.setdefault(origin, {})
-        for name, url in sideloaded_labels(record.body_head()):
+        for name in called_label_names(calls):
+            if name not in known:
+                known[name] = f"{origin}/api/v1/labels/{next(self._ids)}"
+
+    def learn_labels(self, origin: str, labels: Mapping[str, str]) -> None:
+        """Add labels a payload sideloaded (name -> URL) to the organisation at `origin`."""
+        known = self._labels.setdefault(origin, {})
+        for name, url in labels.items():
             if known.get(name) == url:
                 continue  # already known (most deliveries show the same labels)
             if name not in known or (_tail_id(known[name]) or 0) >= PLACEHOLDER_FIRST_ID:
                 known[name] = url  # a real URL beats a placeholder learnt from a call
-        for name in called_label_names(record.data.get("calls")):
-            if name not in known:
-                known[name] = f"{origin}/api/v1/labels/{next(self._ids)}"
 
     def add_label(self, origin: str, *, name: str, url: str) -> None:
         """Make label `name` (at `url`) known to the organisation at `origin`."""
@@ -70,21 +85,6 @@ class OfflineRossum:
         return httpx.Response(404, json={"detail": detail, "code": "not_found"})
 
 
-def sideloaded_labels(body: Any) -> list[tuple[str, str]]:
-    """Return `(name, url)` of label objects in a payload (sideload or annotation labels)."""
-    if not isinstance(body, MAPPING_TYPES):
-        return []
-    annotation = body.get("annotation")
-    candidates = [*_list(body.get("labels"))]
-    if isinstance(annotation, MAPPING_TYPES):
-        candidates += _list(annotation.get("labels"))
-    return [
-        (str(label["name"]), str(label["url"]))
-        for label in candidates
-        if isinstance(label, MAPPING_TYPES) and label.get("name") and label.get("url")
-    ]
-
-
 def called_label_names(calls: Any) -> list[str]:
     """Return the label names used by recorded `apply_labels` / `create_new_label` calls."""
     names: list[str] = []
@@ -96,6 +96,22 @@ def called_label_names(calls: Any) -> list[str]:
         elif call.get("call") == "apply_labels":
             names += [n for n in (*_list(call.get("add")), *_list(call.get("remove"))) if n]
     return [str(n) for n in names]
+
+
+@functools.lru_cache(maxsize=256)
+def origin_of_url(url: str) -> str | None:
+    """Return `scheme://host[:port]` of an http(s) URL, else None (a recording names few)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _applied_origin(call: Mapping[str, Any]) -> str | None:
+    annotation = call.get("annotation")
+    if call.get("call") != "apply_labels" or not isinstance(annotation, str):
+        return None
+    return origin_of_url(annotation)
 
 
 def _list(value: Any) -> list[Any]:

@@ -10,11 +10,9 @@ for its signature is sent unsigned, so that the refusal is replayed too.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 from pydantic_core import from_json, to_json
@@ -46,12 +44,11 @@ class RecordData(Mapping[str, Any]):
     them (once).
     """
 
-    __slots__ = ("_body", "_fields", "head", "raw_body")
+    __slots__ = ("_body", "_fields", "raw_body")
 
     def __init__(self, fields: dict[str, Any], raw_body: bytes) -> None:
         self._fields, self.raw_body = fields, raw_body
         self._body: Any = _UNPARSED
-        self.head: Any = _UNPARSED  # `Record.body_head`, once
 
     def __getitem__(self, key: str) -> Any:
         if key != "body":
@@ -107,22 +104,6 @@ _ANY_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _VALUE = msgspec.json.Decoder()
 
 
-class _AnnotationHead(msgspec.Struct):
-    labels: Any = None
-
-
-class _BodyHead(msgspec.Struct):
-    """What a replay reads of a body itself: where it is from, and the labels it shows."""
-
-    base_url: Any = None
-    hook: Any = None
-    labels: Any = None
-    annotation: _AnnotationHead | None = None
-
-
-_BODY_HEAD = msgspec.json.Decoder(_BodyHead)
-
-
 def decode_line(text: str | bytes) -> RecordData | None:
     """Return a recording line's fields with the body left unparsed, or None when the line is
     JSON but not an object with a body; raise ValueError when it is not JSON.
@@ -162,35 +143,6 @@ class Record:
     def raw_body(self) -> bytes | None:
         """Return the body's recorded JSON bytes, when the record was read from a line."""
         return self.data.raw_body if isinstance(self.data, RecordData) else None
-
-    def body_head(self) -> Mapping[str, Any] | None:
-        """Return the body's `base_url`, `hook`, `labels` and `annotation.labels` (None when
-        the body is not an object), without parsing the rest of a recorded body.
-        """
-        data = self.data
-        if isinstance(data, RecordData):
-            if data.head is _UNPARSED:
-                data.head = self._body_head()
-            return data.head  # type: ignore[no-any-return]
-        return self._body_head()
-
-    def _body_head(self) -> Mapping[str, Any] | None:
-        raw = self.raw_body
-        if raw is not None and raw.startswith(b"{"):
-            try:
-                head = _BODY_HEAD.decode(raw)
-            except msgspec.DecodeError:
-                pass  # an unusual shape (e.g. a non-object annotation): read it all
-            else:
-                annotation = None if head.annotation is None else {"labels": head.annotation.labels}
-                return {
-                    "base_url": head.base_url,
-                    "hook": head.hook,
-                    "labels": head.labels,
-                    "annotation": annotation,
-                }
-        body = self.data.get("body")
-        return body if isinstance(body, MAPPING_TYPES) else None
 
     @property
     def event(self) -> str | None:
@@ -356,21 +308,3 @@ def recorded_headers(record: Record) -> list[tuple[str, str]]:
         if str(name).lower() not in _HOP_HEADERS
     ]
     return out
-
-
-def accepted_origin(record: Record) -> str | None:
-    """Return the Rossum origin a delivery named, unless the service refused it for that."""
-    body = record.body_head()
-    if record.host_refused or body is None:
-        return None
-    url = body.get("base_url") or body.get("hook")
-    return _origin(url) if isinstance(url, str) else None
-
-
-@functools.lru_cache(maxsize=256)
-def _origin(url: str) -> str | None:
-    """Return `scheme://host[:port]` of an http(s) URL, else None (a recording names few)."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}"

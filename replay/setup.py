@@ -27,9 +27,10 @@ from pydantic import SecretStr
 
 from client import AsyncRossumAPIClient, RossumError, Token, UserCredentials
 from handlers.routing import Router
-from replay.offline import OfflineRossum
-from replay.payload import Record, Rewrite, accepted_origin
+from replay.offline import OfflineRossum, origin_of_url
+from replay.payload import Record, Rewrite
 from replay.targets import RemoteTarget, Target, in_process
+from service.delivery import Delivery
 from service.rules import RulesError, rules_from_environment
 from service.settings import Settings, environment_with_dotenv
 
@@ -97,7 +98,8 @@ def load_router(rules: str | None) -> Router:
 
 
 def replay_settings(*, secret: str, dry_run: bool, allowed: Iterable[str]) -> Settings:
-    """Return service settings for an in-process replay: no own credentials, no recording."""
+    """Return service settings for an in-process replay: no own credentials, no recording, no
+    metrics (nothing scrapes a replay)."""
     return Settings(
         webhook_secret=SecretStr(secret),
         allow_unsigned=False,
@@ -109,6 +111,7 @@ def replay_settings(*, secret: str, dry_run: bool, allowed: Iterable[str]) -> Se
         record_path=None,
         requests_per_second=None,
         dry_run=dry_run,
+        metrics=False,
         # Recorded deliveries are old, and a recording may hold one request_id twice.
         timestamp_window_s=None,
         duplicate_window_s=None,
@@ -182,20 +185,30 @@ async def open_target(
 async def _offline(
     config: ReplayConfig, stack: AsyncExitStack, *, router: Router | None, secret: str
 ) -> Opened:
-    """Open an in-process dry run with no API: origins and labels are learnt per record."""
+    """Open an in-process dry run with no API: hosts as recorded, labels learnt per record."""
     offline = OfflineRossum()
     settings = replay_settings(secret=secret, dry_run=True, allowed=())
     target = await stack.enter_async_context(
         in_process(settings, transport=offline.transport, router=router)
     )
+    hosts = target.hosts_as_recorded()
 
-    def learn(record: Record) -> None:
-        origin = accepted_origin(record)
-        offline.learn(record, origin=origin)
+    def before(record: Record) -> None:
+        hosts.refused = record.host_refused
+        if not hosts.refused:
+            offline.learn_calls(record)
+
+    def delivered(delivery: Delivery) -> None:
+        payload = delivery.payload
+        if hosts.refused or payload is None:
+            return
+        url = payload.base_url or payload.hook
+        origin = origin_of_url(url) if url else None
         if origin is not None:
-            target.allow(origin)
+            offline.learn_labels(origin, payload.sideloaded_labels)
 
-    return Opened(target, Rewrite(hook_settings=dict(config.hook_settings)), secret, learn)
+    target.delivered = delivered
+    return Opened(target, Rewrite(hook_settings=dict(config.hook_settings)), secret, before)
 
 
 async def _api_rewrite(config: ReplayConfig, transport: httpx.AsyncBaseTransport | None) -> Rewrite:

@@ -7,7 +7,7 @@ made or, in a dry run, intended come from the delivery it records on the request
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
@@ -18,7 +18,7 @@ from starlette.types import Message
 
 from handlers.routing import Router
 from replay.diff import Observed
-from service.allowlist import Allowlist
+from service.allowlist import Allowlist, BaseUrlNotAllowed, bare_origin
 from service.app import create_app
 from service.delivery import SCOPE_KEY, Delivery
 from service.settings import Settings
@@ -45,25 +45,38 @@ def decode_answer(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
+class RecordedHosts(Allowlist):
+    """The hosts of a replay with no API: each delivery's host refused or allowed as it was
+    when recorded (`refused`, set before each delivery), whatever the host."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+        self.refused = False
+
+    def check(self, base_url: str) -> str:
+        """Return `base_url` without a trailing slash, or raise `BaseUrlNotAllowed`."""
+        if self.refused:
+            raise BaseUrlNotAllowed(f"base_url {base_url!r} was refused when it was recorded")
+        return bare_origin(base_url)
+
+
 class InProcessTarget:
-    """Call the service's ASGI app directly, handing it the lifespan state as uvicorn does."""
+    """Call the service's ASGI app directly, handing it the lifespan state as uvicorn does.
+
+    `delivered`, when set, is called with each delivery's facts once it has been answered.
+    """
 
     def __init__(self, app: Starlette, state: dict[str, Any], *, path: str = "/hooks") -> None:
         self._app, self._state, self._path = app, state, path
-        service: ServiceState = state["service"]
-        self._allowed = list(service.settings.allowed_base_urls)
+        self.delivered: Callable[[Delivery], None] | None = None
 
-    def allow(self, origin: str) -> None:
-        """Let payloads name `origin` as their `base_url` from now on (offline replays)."""
-        if origin in self._allowed:
-            return
-        try:
-            allowlist = Allowlist([*self._allowed, origin])
-        except ValueError:
-            return  # not an origin the allowlist could ever hold: the delivery is refused
-        self._allowed.append(origin)
+    def hosts_as_recorded(self) -> RecordedHosts:
+        """Let the service take each delivery's host as its recording did; return the hosts
+        (their `refused` is the next delivery's)."""
+        hosts = RecordedHosts()
         service: ServiceState = self._state["service"]
-        service.allowlist = allowlist
+        service.allowlist = hosts
+        return hosts
 
     async def send(self, headers: Headers, body: bytes) -> Observed:
         """Deliver one request in-process; return what the service answered and did."""
@@ -83,7 +96,11 @@ class InProcessTarget:
 
         await self._app(scope, receive, send)
         delivery = scope.get(SCOPE_KEY)
-        calls = list(delivery.calls) if isinstance(delivery, Delivery) else None
+        calls = None
+        if isinstance(delivery, Delivery):
+            calls = list(delivery.calls)
+            if self.delivered is not None:
+                self.delivered(delivery)
         return Observed(status[0] if status else None, decode_answer(b"".join(chunks)), calls)
 
     def _scope(self, headers: Headers, length: int) -> dict[str, Any]:

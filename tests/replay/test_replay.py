@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from handlers.testing import CLEAN_INVOICE, content_payload
+from handlers.testing import CLEAN_INVOICE, content_payload, status_payload
 from service.cli import main
 from tests.replay.replay_kit import (
     EXPENSIVE,
+    LABELS,
     SECRET,
     invoice_payloads,
     read_lines,
@@ -269,3 +270,47 @@ def test_in_process_replay_ignores_the_services_own_credentials(
     settings = replay_settings(secret="s", dry_run=True, allowed=[])
     assert not settings.has_own_credentials()
     assert settings.record_path is None and settings.dry_run is True
+
+
+def test_labels_an_earlier_delivery_sideloaded_are_known_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no API, the organisation's labels are those the recording showed so far: a label
+    sideloaded by a status change (rules decide nothing on labels there) is found by the next
+    delivery, which then sees it already on its annotation: no call, as recorded."""
+    objects = [{"id": 1, "url": LABELS["expedite"], "name": "expedite", "color": None}]
+    payloads = [
+        status_payload(annotation_id=700, extra={"labels": objects}),
+        content_payload(
+            "initialize",
+            fields=EXPENSIVE,
+            line_items=[],
+            annotation_id=701,
+            labels=[LABELS["expedite"]],
+        ),
+    ]
+    path = tmp_path / "sideloaded.jsonl"
+    asyncio.run(record(path, payloads))
+    assert [r.get("calls") for r in read_lines(path)][1] == [{"call": "list_labels"}]
+    status, out, _ = replay(capsys, str(path), "--dry-run")
+    assert status == 0 and "replayed 2 deliveries: 2 same, 0 changed" in out
+
+
+def test_each_delivery_keeps_the_host_verdict_it_was_recorded_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no API, a delivery whose host the service refused is refused again (no call, the
+    error message), and one from an allowed host is served, whichever comes first."""
+    other = "https://elsewhere.rossum.app"
+    expensive = {"fields": EXPENSIVE, "line_items": []}
+    payloads = [
+        content_payload("initialize", **expensive, annotation_id=700),
+        content_payload("initialize", **expensive, annotation_id=701, base_url=other),
+        content_payload("updated", **expensive, annotation_id=702),
+    ]
+    path = tmp_path / "hosts.jsonl"
+    asyncio.run(record(path, payloads))
+    outcomes = [(r["outcome"], bool(r["calls"])) for r in read_lines(path)]
+    assert outcomes == [("ok", True), ("base_url_not_allowed", False), ("ok", True)]
+    status, out, _ = replay(capsys, str(path), "--dry-run")
+    assert status == 0 and "replayed 3 deliveries: 3 same, 0 changed" in out

@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 
 from handlers.signature import verify
-from replay.offline import called_label_names, sideloaded_labels
+from replay.offline import OfflineRossum, called_label_names
 from replay.payload import (
     Record,
     RecordingError,
     Rewrite,
     Selection,
-    accepted_origin,
     build_request,
     parse_records,
     rewrite_body,
@@ -77,11 +76,11 @@ def test_rewrite_leaves_out_what_the_recording_left_out() -> None:
     assert "rossum_authorization_token" not in rewrite_body(no_token, Rewrite(token="t"))
     refused = _record(status=403, answer={"detail": "no", "code": "base_url_not_allowed"})
     assert rewrite_body(refused, Rewrite(base_url=NEW))["base_url"] == OLD
-    assert accepted_origin(refused) is None and accepted_origin(_record()) == OLD
+    assert refused.host_refused and not _record().host_refused
     # Since a refused host still gets its rules: a 200 whose outcome says the host was refused.
     answered = _record(outcome="base_url_not_allowed")
     assert rewrite_body(answered, Rewrite(base_url=NEW))["base_url"] == OLD
-    assert accepted_origin(answered) is None
+    assert answered.host_refused
 
 
 def test_build_request_signs_the_new_bytes() -> None:
@@ -108,11 +107,21 @@ def test_record_identity_falls_back_to_the_body() -> None:
 
 
 def test_offline_label_sources() -> None:
-    """Labels come from sideloads (with URLs) and from names the recorded calls used."""
-    body = {"labels": [{"name": "a", "url": "u-a"}], "annotation": {"labels": ["u-b"]}}
-    assert sideloaded_labels(body) == [("a", "u-a")]
+    """Labels come from sideloads (with URLs, a real one beating a placeholder) and from the
+    names the recorded calls used, under the origin of the annotation they were applied to."""
     calls = [{"call": "create_new_label", "name": "x"}, {"call": "apply_labels", "add": ["y"]}]
     assert called_label_names([*calls, "junk"]) == ["x", "y"]
+    offline = OfflineRossum()
+    applied = {**calls[1], "annotation": f"{OLD}/api/v1/annotations/9"}
+    offline.learn_calls(_record(calls=[calls[0], applied]))
+    placeholders = offline.labels(OLD)
+    assert sorted(placeholders) == ["x", "y"]
+    assert all(url.startswith(f"{OLD}/api/v1/labels/9000") for url in placeholders.values())
+    offline.learn_calls(_record(calls=calls))  # no annotation named: no origin to learn for
+    offline.learn_labels(OLD, {"y": "u-y", "z": "u-z"})
+    assert offline.labels(OLD) == {"x": placeholders["x"], "y": "u-y", "z": "u-z"}
+    offline.learn_labels(OLD, {"y": "u-y2"})  # a real URL is not replaced by another
+    assert offline.labels(OLD)["y"] == "u-y"
 
 
 class _Terminal(io.StringIO):
@@ -143,7 +152,7 @@ def test_progress_bar_draws_on_a_terminal_only() -> None:
 
 def test_a_line_read_from_a_recording_sends_its_recorded_body_bytes() -> None:
     """Without a rewrite the recorded body bytes go out as they are (signed); with one, the
-    body is parsed and rebuilt; the labels and origin are read without parsing the rest."""
+    body is parsed and rebuilt."""
     body = (
         '{"base_url": "https://acme.rossum.app", "labels": [{"name": "vip", "url": "u1"}],'
         ' "annotation": {"labels": ["u1"], "content": [{"id": 1}]}, "settings": {}}'
@@ -155,11 +164,9 @@ def test_a_line_read_from_a_recording_sends_its_recorded_body_bytes() -> None:
     verify(dict(headers), sent, ["s"])
     _, rebuilt = build_request(record, Rewrite(hook_settings={"x": 1}), secret="s")
     assert json.loads(rebuilt)["settings"] == {"x": 1}
-    assert sideloaded_labels(record.body_head()) == [("vip", "u1")]
-    assert accepted_origin(record) == "https://acme.rossum.app"
     assert record.data["body"]["annotation"]["content"] == [{"id": 1}]
     [unreadable] = parse_records(['{"status": 400, "body": null}'])
-    assert not unreadable.replayable and unreadable.body_head() is None
+    assert not unreadable.replayable
 
 
 def test_a_line_reads_as_its_fields_whether_of_the_recorders_keys_or_not() -> None:

@@ -207,7 +207,8 @@ class HookEvent(_Model):
         return {
             str(o["name"]): str(o["url"])
             for o in objects
-            if isinstance(o, Mapping) and o.get("name") and o.get("url")
+            # dict first: the Mapping ABC is slow to ask
+            if isinstance(o, (dict, Mapping)) and o.get("name") and o.get("url")
         }
 
 

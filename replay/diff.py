@@ -23,7 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 _MAX_VALUE_CHARS = 160
+_COMPACT = msgspec.json.Encoder(order="sorted", enc_hook=str)
 _ANSWER_ASPECTS = ("messages", "operations")
 _UPDATE_CALLS = ("update_part_annotation", "bulk_update_annotation_data")
 
@@ -153,8 +156,12 @@ def _lines_diff(aspect: str, recorded: Iterable[str], new: Iterable[str]) -> Dif
 
 
 def compact(value: Any, *, limit: int = _MAX_VALUE_CHARS) -> str:
-    """Return `value` as one line of compact JSON, shortened to about `limit` characters."""
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    """Return `value` as one line of compact JSON (keys sorted, text as it is, anything else
+    as its `str`), shortened to about `limit` characters."""
+    try:
+        text = _COMPACT.encode(value).decode()
+    except (TypeError, ValueError):  # e.g. keys of mixed types, which cannot be sorted
+        text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

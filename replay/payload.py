@@ -98,7 +98,8 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
     source: Any = msgspec.UNSET
 
 
-_LINE_KEYS = tuple(k for k in _Line.__struct_fields__ if k != "body")
+assert _Line.__struct_fields__[0] == "body"
+_LINE_KEYS = _Line.__struct_fields__[1:]
 _KNOWN_LINE = msgspec.json.Decoder(_Line)
 _ANY_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _VALUE = msgspec.json.Decoder()
@@ -120,7 +121,8 @@ def decode_line(text: str | bytes) -> RecordData | None:
         if line.body is msgspec.UNSET:
             return None
         # A dict of the keys present: each record's fields are read a dozen times.
-        known = {k: v for k in _LINE_KEYS if (v := getattr(line, k)) is not msgspec.UNSET}
+        values = msgspec.structs.astuple(line)[1:]  # the body is the first field
+        known = {k: v for k, v in zip(_LINE_KEYS, values, strict=True) if v is not msgspec.UNSET}
         return RecordData(known, bytes(line.body))
     try:
         fields = _ANY_LINE.decode(text)
@@ -204,7 +206,7 @@ def _str_or_none(value: Any) -> str | None:
 def parse_records(lines: Iterable[str | bytes]) -> Iterator[Record]:
     """Yield the records of a JSONL recording; raise `RecordingError` on a bad line."""
     for number, text in enumerate(lines, start=1):
-        if not text.strip():
+        if not text or text.isspace():  # (not `strip`: it would copy every line)
             continue
         try:
             data = decode_line(text)

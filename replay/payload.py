@@ -41,20 +41,26 @@ class RecordData(Mapping[str, Any]):
 
     Replaying a delivery as recorded needs the body's bytes, not its objects: the replay signs
     and sends them as they are, and only the service parses them. Reading `["body"]` parses
-    them (once).
+    them (once); bytes that are not JSON (a line cut around its body, see `decode_line`)
+    raise `RecordingError` then, naming the line (`line`, set by `parse_records`).
     """
 
-    __slots__ = ("_body", "_fields", "raw_body")
+    __slots__ = ("_body", "_fields", "line", "raw_body")
 
     def __init__(self, fields: dict[str, Any], raw_body: bytes) -> None:
         self._fields, self.raw_body = fields, raw_body
         self._body: Any = _UNPARSED
+        self.line: int | None = None
 
     def __getitem__(self, key: str) -> Any:
         if key != "body":
             return self._fields[key]
         if self._body is _UNPARSED:
-            self._body = from_json(self.raw_body)
+            try:
+                self._body = from_json(self.raw_body)
+            except ValueError as exc:
+                where = "" if self.line is None else f"line {self.line}: "
+                raise RecordingError(f"{where}the recorded body is not JSON ({exc})") from None
         return self._body
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -105,12 +111,23 @@ _ANY_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _VALUE = msgspec.json.Decoder()
 
 
+# The recorder writes `body` between these keys (`service.recording`, compact JSON).
+_BODY_KEY, _AFTER_BODY_KEY = b',"body":', b',"body_error":'
+
+
 def decode_line(text: str | bytes) -> RecordData | None:
     """Return a recording line's fields with the body left unparsed, or None when the line is
     JSON but not an object with a body; raise ValueError when it is not JSON.
 
-    A line of the recorder's own keys is decoded in one pass; any other object key by key.
+    A line as the recorder writes it is cut around its body: the fields before and after it
+    are decoded, the body's bytes are not read at all (the service parses them; a body that
+    is not JSON is answered 400 like any such delivery). Any other line of the recorder's own
+    keys is decoded in one pass, and any other object key by key.
     """
+    if isinstance(text, bytes):
+        data = _cut_around_body(text)
+        if data is not None:
+            return data
     try:
         line = _KNOWN_LINE.decode(text)
     except msgspec.ValidationError:  # not an object, or one with other keys or shapes
@@ -120,10 +137,7 @@ def decode_line(text: str | bytes) -> RecordData | None:
     else:
         if line.body is msgspec.UNSET:
             return None
-        # A dict of the keys present: each record's fields are read a dozen times.
-        values = msgspec.structs.astuple(line)[1:]  # the body is the first field
-        known = {k: v for k, v in zip(_LINE_KEYS, values, strict=True) if v is not msgspec.UNSET}
-        return RecordData(known, bytes(line.body))
+        return RecordData(_present(line), bytes(line.body))
     try:
         fields = _ANY_LINE.decode(text)
     except msgspec.ValidationError:  # valid JSON, but not an object
@@ -132,6 +146,32 @@ def decode_line(text: str | bytes) -> RecordData | None:
     if raw_body is None:
         return None
     return RecordData({k: _VALUE.decode(v) for k, v in fields.items()}, bytes(raw_body))
+
+
+def _cut_around_body(text: bytes) -> RecordData | None:
+    """Return the fields of a line of the recorder's layout, its body cut out unread; None
+    when the line is laid out otherwise (then it is decoded whole).
+
+    The first `,"body":` is the line's own key: in a JSON string a quote is always escaped,
+    and one inside `headers` would leave the fields before it unbalanced, which does not
+    decode. Likewise the last `,"body_error":`, as nothing after the body has such a key.
+    """
+    start, end = text.find(_BODY_KEY), text.rfind(_AFTER_BODY_KEY)
+    if start < 0 or end < start + len(_BODY_KEY):
+        return None
+    try:
+        before = _KNOWN_LINE.decode(text[:start] + b"}")
+        after = _KNOWN_LINE.decode(b"{" + text[end + 1 :])
+    except msgspec.DecodeError:  # (a ValidationError too)
+        return None
+    return RecordData(_present(before) | _present(after), text[start + len(_BODY_KEY) : end])
+
+
+def _present(line: _Line) -> dict[str, Any]:
+    """Return the fields of a decoded line present in it, but its body."""
+    # A dict of the keys present: each record's fields are read a dozen times.
+    values = msgspec.structs.astuple(line)[1:]  # the body is the first field
+    return {k: v for k, v in zip(_LINE_KEYS, values, strict=True) if v is not msgspec.UNSET}
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +254,7 @@ def parse_records(lines: Iterable[str | bytes]) -> Iterator[Record]:
             raise RecordingError(f"line {number}: not JSON ({exc})") from None
         if data is None or "status" not in data:
             raise RecordingError(f"line {number}: not a delivery record (no body and status)")
+        data.line = number
         yield Record(number, data)
 
 

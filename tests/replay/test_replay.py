@@ -314,3 +314,18 @@ def test_each_delivery_keeps_the_host_verdict_it_was_recorded_with(
     assert outcomes == [("ok", True), ("base_url_not_allowed", False), ("ok", True)]
     status, out, _ = replay(capsys, str(path), "--dry-run")
     assert status == 0 and "replayed 3 deliveries: 3 same, 0 changed" in out
+
+
+def test_a_recorded_body_that_is_not_json_is_answered_by_the_service(
+    recording: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line whose body was damaged still replays: the service refuses the body (400
+    `invalid_json`), reported as a change of that delivery; the others replay the same."""
+    lines = recording.read_bytes().splitlines(keepends=True)
+    head, _, rest = lines[0].partition(b',"body":')
+    lines[0] = head + b',"body":{"truncated": ' + rest[rest.index(b',"body_error":') :]
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(b"".join(lines))
+    status, out, _ = replay(capsys, str(damaged), "--dry-run")
+    assert status == 1 and "replayed 8 deliveries: 7 same, 1 changed" in out
+    assert "status 400" in out and "line 1 " in out

@@ -198,3 +198,42 @@ def test_a_line_reads_as_its_fields_whether_of_the_recorders_keys_or_not() -> No
         list(parse_records(['{"status": 200, "answer": null}']))
     with pytest.raises(RecordingError, match="line 1: not a delivery record"):
         list(parse_records(["[1, 2]"]))
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))  # as the recorder writes its lines
+
+
+def test_a_line_as_the_recorder_writes_it_is_cut_around_its_body() -> None:
+    """A line laid out as the recorder writes it reads as its fields, the body's bytes taken
+    as they are, unread: a body that is not JSON is sent as it is (the service answers it),
+    and reading it names the line. A header named `body`, or a `body_error` key inside the
+    body or after it, cannot mislead the cut: the same fields are read."""
+    body = {"base_url": "https://acme.rossum.app", "annotation": {"content": [{"id": 1}]}}
+    fields = {
+        "version": 1,
+        "request_id": "r-1",
+        "headers": {"content-type": "application/json"},
+        "body": body,
+        "body_error": None,
+        "status": 200,
+        "answer": {"messages": []},
+        "calls": [{"call": "apply_labels", "add": ["x"]}],
+    }
+    nested = {"body_error": "?", "body": {"body_error": 1}}
+    variants = [
+        fields,
+        {**fields, "headers": {"x": "1", "body": "2"}},
+        {**fields, "body": {**body, **nested}},
+        {**fields, "answer": {"messages": [], **nested}},
+    ]
+    for variant in variants:
+        [record] = parse_records([_compact(variant).encode() + b"\n"])
+        assert dict(record.data) == variant
+        assert record.raw_body == _compact(variant["body"]).encode()
+    line = _compact(fields).replace(_compact(body), '{"base_url": "https://acme.rossum.app",')
+    [_, record] = parse_records([_compact(fields).encode(), line.encode()])
+    assert record.raw_body == b'{"base_url": "https://acme.rossum.app",' and record.replayable
+    assert record.data["status"] == 200 and record.data["calls"] == fields["calls"]
+    with pytest.raises(RecordingError, match="line 2: the recorded body is not JSON"):
+        record.data["body"]

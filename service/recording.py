@@ -13,7 +13,8 @@ Enable with `ROSSUM_HOOKS_RECORD_PATH`. Each line is one JSON object (format ver
                              # every value under `secrets` and any key naming a token, secret,
                              # password or signature replaced by "[redacted]"; null if the body
                              # was not JSON or was not read (then `body_error` says why)
-     "body_error": null,
+     "body_error": null,     # right after `body`: a replay cuts a line between the two keys
+                             # and sends the body's bytes unread (`replay.payload`)
      "status": 200, "answer": {...},                # the JSON the service answered (or null)
      "outcome": "ok", "duration_ms": 12.5, "dry_run": false,
      "calls": [{"call": "apply_labels", ...}]}      # API calls made (or, dry run, intended)

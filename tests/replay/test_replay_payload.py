@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +17,14 @@ from replay.payload import (
     RecordingError,
     Rewrite,
     Selection,
+    _cut_around_body,
     build_request,
+    decode_line,
     parse_records,
     rewrite_body,
 )
 from replay.progress import ProgressBar
+from tests.replay.replay_kit import invoice_payloads, record
 
 OLD = "https://acme.rossum.app"
 NEW = "http://127.0.0.1:8001"
@@ -237,3 +242,16 @@ def test_a_line_as_the_recorder_writes_it_is_cut_around_its_body() -> None:
     assert record.data["status"] == 200 and record.data["calls"] == fields["calls"]
     with pytest.raises(RecordingError, match="line 2: the recorded body is not JSON"):
         record.data["body"]
+
+
+def test_the_recorders_lines_are_cut_around_their_bodies(tmp_path: Path) -> None:
+    """The recorder writes the layout the replay cuts without reading the body; the cut
+    reads the same fields as decoding the whole line."""
+    path = tmp_path / "day.jsonl"
+    asyncio.run(record(path, invoice_payloads()))
+    for line in path.read_bytes().splitlines():
+        cut = _cut_around_body(line)
+        assert cut is not None
+        whole = decode_line(line.decode())  # (text, not bytes: decoded whole)
+        assert whole is not None and cut.raw_body == whole.raw_body
+        assert dict(cut) == dict(whole)

@@ -98,10 +98,16 @@ def called_label_names(calls: Any) -> list[str]:
     return [str(n) for n in names]
 
 
-@functools.lru_cache(maxsize=256)
 def origin_of_url(url: str) -> str | None:
-    """Return `scheme://host[:port]` of an http(s) URL, else None (a recording names few)."""
-    parts = urlsplit(url.strip())
+    """Return `scheme://host[:port]` of an http(s) URL, else None."""
+    # Parsed once per origin (a recording names few), not once per annotation URL.
+    scheme, sep, rest = url.strip().partition("://")
+    return _origin(scheme + sep + rest.partition("/")[0])
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(head: str) -> str | None:
+    parts = urlsplit(head)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return f"{parts.scheme}://{parts.netloc}"

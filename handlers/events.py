@@ -249,7 +249,8 @@ class AnnotationContentEvent(HookEvent):
         self._tree = None
         self._released = True
         if isinstance(self.annotation.content, list):
-            bare = self.annotation.model_copy(update={"content": None})
+            bare = self.annotation.__copy__()  # (`model_copy(update=...)` costs twice as much)
+            bare.__dict__["content"] = None  # frozen, and the copy is ours: set in place
             self.__dict__["annotation"] = bare  # frozen: the one field swapped in place
 
 

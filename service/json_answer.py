@@ -8,6 +8,7 @@ that is not finite (NaN, infinity), which JSON cannot carry, is written as `null
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -22,3 +23,14 @@ class JSONAnswer(JSONResponse):
     def render(self, content: Any) -> bytes:
         """Return `content` as compact UTF-8 JSON."""
         return _encode(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Set the headers Starlette would: length and JSON type (built here when no other
+        header is given: one list instead of Starlette's general checks)."""
+        if headers is not None or self.status_code < 200 or self.status_code in (204, 304):
+            super().init_headers(headers)
+            return
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode()),
+            (b"content-type", b"application/json"),
+        ]

@@ -20,6 +20,9 @@ def test_an_answer_is_the_bytes_starlette_would_send() -> None:
     ours, theirs = JSONAnswer(answer, status_code=202), JSONResponse(answer, status_code=202)
     assert ours.body == theirs.body
     assert ours.status_code == 202 and ours.raw_headers == theirs.raw_headers
+    extra = {"Retry-After": "1"}
+    ours, theirs = JSONAnswer(answer, headers=extra), JSONResponse(answer, headers=extra)
+    assert ours.raw_headers == theirs.raw_headers
 
 
 def test_a_float_json_cannot_carry_is_written_as_null() -> None:

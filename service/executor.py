@@ -185,12 +185,11 @@ class Executor:
             # The apply may or may not have happened: trust no kept view of these labels.
             await self._keep(key, label_state.unsure(kept, names))
             raise
-        await self._keep(
-            key,
-            label_state.after(
+        if not self._dry_run:  # (a dry run keeps no state: it changed nothing)
+            state = label_state.after(
                 kept, version, present=decision.add_labels, absent=decision.remove_labels
-            ),
-        )
+            )
+            await self._keep(key, state)
         return outcome
 
     async def _keep(self, key: str, state: LabelState | None) -> None:

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from handlers.testing import CLEAN_INVOICE, content_payload, status_payload
+from replay.diff import Observed
+from replay.engine import replay_records
+from replay.payload import RecordingError, Rewrite, parse_records
 from service.cli import main
 from tests.replay.replay_kit import (
     EXPENSIVE,
@@ -329,3 +332,41 @@ def test_a_recorded_body_that_is_not_json_is_answered_by_the_service(
     status, out, _ = replay(capsys, str(damaged), "--dry-run")
     assert status == 1 and "replayed 8 deliveries: 7 same, 1 changed" in out
     assert "status 400" in out and "line 1 " in out
+
+
+class _FailingTarget:
+    """Answers every delivery 200 `{}` until the `fail_at`-th, which raises."""
+
+    def __init__(self, fail_at: int) -> None:
+        self.sent, self._fail_at = 0, fail_at
+
+    async def send(self, headers: object, body: bytes) -> Observed:
+        self.sent += 1
+        if self.sent == self._fail_at:
+            raise OSError("connection refused")
+        return Observed(200, {}, None)
+
+
+@pytest.mark.parametrize("fail_at", [3, 70])
+def test_what_was_sent_is_compared_before_an_error_propagates(fail_at: int) -> None:
+    """Deliveries go in batches, yet every delivery answered before a failing one is compared
+    and emitted, and so is every record before a bad line."""
+    good = json.dumps({"version": 1, "status": 200, "answer": {}, "body": {"event": "x"}})
+    emitted: list[int] = []
+
+    async def run(lines: list[str], target: _FailingTarget) -> None:
+        await replay_records(
+            parse_records(lines),
+            target,
+            rewrite=Rewrite(),
+            secret="s",
+            emit=lambda result: emitted.append(result.record.line),
+        )
+
+    with pytest.raises(OSError, match="connection refused"):
+        asyncio.run(run([good] * 100, _FailingTarget(fail_at)))
+    assert emitted == list(range(1, fail_at))
+    emitted.clear()
+    with pytest.raises(RecordingError, match=f"line {fail_at}: not a delivery record"):
+        asyncio.run(run([good] * (fail_at - 1) + ["[1, 2]"], _FailingTarget(0)))
+    assert emitted == list(range(1, fail_at))

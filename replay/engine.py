@@ -95,7 +95,9 @@ async def replay_records(
                 continue
             if progress is not None:
                 progress.advance()
-    except Exception:  # a bad line: what was read before it is replayed, as without batches
+    except Exception:
+        # A bad line (or a failed send): what was queued before it is still replayed, as one
+        # record at a time would have (a failed send leaves nothing queued).
         await batch.run()
         raise
     await batch.run()
@@ -127,6 +129,8 @@ class _Batch:
     async def run(self) -> None:
         """Send the queued requests in order, then compare and emit each result."""
         waiting, self._waiting = self._waiting, []
+        if not waiting:
+            return
         answered: list[Observed] = []
         try:
             for record, (headers, body) in waiting:

@@ -35,7 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from handlers.events import INTERACTIVE_ACTIONS, HookEvent
-from service import metrics
+from service import context
 from service.delivery import Delivery, log_handled
 from service.errors import error_response
 from service.stores import Answer, DeliveryLedger
@@ -127,7 +127,7 @@ class AsyncJobs:
             annotation_id=event.annotation_id,
         )
         delivery.hook_id = accepted.hook_id
-        metrics.current.set(delivery)  # this task's API calls count for the background delivery
+        context.current.set(delivery)  # this task's calls and log lines are the job's delivery's
         try:
             async with asyncio.timeout(self._deadline_s):
                 response = await work(delivery)

@@ -1,9 +1,9 @@
 """One delivery's facts, and the ASGI middleware that logs and records each delivery once.
 
 The endpoint and the exception handlers fill in a `Delivery` found on the request scope; the
-middleware binds and clears the structlog context, turns an unexpected exception into a JSON
-500 (no trace leaves the process), emits the canonical `webhook.handled` line and hands the
-delivery to the recorder, after the answer has been sent.
+middleware makes it the context's delivery (`service.context`: log lines name it), turns an
+unexpected exception into a JSON 500 (no trace leaves the process), emits the canonical
+`webhook.handled` line and hands the delivery to the recorder, after the answer has been sent.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from starlette.requests import Request
@@ -21,10 +21,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.events import HookEvent
-from service import metrics
+from service import context
 from service.errors import OUTCOME_KEY, error_response
 from service.logging import enabled as logging_enabled
 from service.recording import Entry, Recorder
+
+if TYPE_CHECKING:
+    from service.metrics import Metrics
 
 log = structlog.get_logger()
 
@@ -57,6 +60,7 @@ class Delivery:
     outcome: str = "ok"
     stale: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+    identified: bool = False  # `identify` called: log lines name the delivery
 
     @property
     def received_at(self) -> str:
@@ -74,15 +78,12 @@ class Delivery:
         action: str | None,
         annotation_id: int | None,
     ) -> None:
-        """Store the payload's identity and bind it to the structlog context.
-
-        The event name is logged as `hook_event`: `event` is structlog's message key.
+        """Store the payload's identity; from now on the log lines written in the delivery's
+        context name it (`service.context.delivery_fields`).
         """
         self.request_id, self.event, self.action = request_id, event, action
         self.annotation_id = annotation_id
-        structlog.contextvars.bind_contextvars(
-            request_id=request_id, hook_event=event, action=action, annotation_id=annotation_id
-        )
+        self.identified = True
 
 
 def current_delivery(request: Request) -> Delivery | None:
@@ -105,8 +106,8 @@ class DeliveryMiddleware:
         scope[SCOPE_KEY] = delivery
         state = scope.get("state", {})
         recorder: Recorder | None = state.get("recorder")
-        counters: metrics.Metrics | None = state.get("metrics")
-        current = metrics.current.set(delivery)
+        counters: Metrics | None = state.get("metrics")
+        current = context.current.set(delivery)
         sent: dict[str, Any] = {"status": 500, "started": False, "body": []}
 
         async def send_wrapper(message: Message) -> None:
@@ -116,7 +117,6 @@ class DeliveryMiddleware:
                 sent["body"].append(message.get("body", b""))
             await send(message)
 
-        structlog.contextvars.clear_contextvars()
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception as exc:
@@ -126,7 +126,7 @@ class DeliveryMiddleware:
             if not sent["started"]:
                 await _bug_response(delivery)(scope, receive, send_wrapper)
         finally:
-            metrics.current.reset(current)
+            context.current.reset(current)
             delivery.outcome = scope.get(OUTCOME_KEY, delivery.outcome)
             seconds = time.perf_counter() - delivery.started
             duration_ms = round(seconds * 1000, 2)
@@ -141,7 +141,6 @@ class DeliveryMiddleware:
                 )
             if recorder is not None:
                 await recorder.put(_entry(scope, delivery, sent, duration_ms))
-            structlog.contextvars.clear_contextvars()
 
 
 def log_handled(

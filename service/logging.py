@@ -14,6 +14,8 @@ from typing import Any, Literal
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from service.context import delivery_fields
+
 REDACTED = "[redacted]"
 _SENSITIVE_PARTS = (
     "token",
@@ -104,6 +106,7 @@ def configure_logging(
     numeric = logging.getLevelName(level.upper())
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        delivery_fields,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_processor,

@@ -5,16 +5,15 @@ hot path touches only pre-built counter children kept in dicts keyed by label tu
 recorder's queue depth and drops and the shared-state health are read when scraped.
 
 The API client reports through `ApiObserver` (a `client.RequestObserver`): it also adds each
-request and each wait to the delivery being handled, found through a context variable that
-`DeliveryMiddleware` sets, so the canonical log line can say how many calls a delivery made
-and how long it waited for retries or the rate cap.
+request and each wait to the delivery being handled, found through the context variable that
+`DeliveryMiddleware` sets (`service.context`), so the canonical log line can say how many calls
+a delivery made and how long it waited for retries or the rate cap.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -22,14 +21,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
+from service.context import current
+
 if TYPE_CHECKING:
-    from service.delivery import Delivery
     from service.recording import Recorder
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-# The delivery whose work is running in this context (set by DeliveryMiddleware).
-current: ContextVar[Delivery | None] = ContextVar("rossum_hooks_delivery", default=None)
-
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0)
 _API_ROOT = re.compile(r"^.*?/v1(?=/)")
 _NUMBER = re.compile(r"/\d+(?=/|$)")

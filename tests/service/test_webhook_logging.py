@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 import structlog
 
 from handlers.testing import TOKEN, signed
+from service.logging import configure_logging
 from tests.service.conftest import FakeRossum, ServiceFactory
 from tests.service.kit import (
     ANNOTATION_ID,
@@ -86,3 +88,29 @@ async def test_no_secret_token_or_signature_in_any_log(
         assert leaked not in dumped
     for signature in signatures:
         assert signature.removeprefix("sha256=") not in dumped
+
+
+async def test_lines_written_during_a_delivery_name_it(
+    service: ServiceFactory, rossum: FakeRossum, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line logged while a delivery is handled (here the failed label call, and the client's
+    retry lines, through stdlib logging) carries the delivery's identity as rendered; a line after it does not."""
+    rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
+    values = {"amount_total": "25000", "order_id": ""}
+    headers, body = signed(content_event("updated", values=values, request_id=REQUEST_ID), SECRET)
+    configure_logging(level="info", fmt="json")
+    async with service() as client:
+        await client.post("/hooks", content=body, headers=headers)
+        structlog.get_logger().info("after.delivery")
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines()]
+    by_event = {line["event"]: line for line in lines}
+    identity = {
+        "request_id": REQUEST_ID,
+        "hook_event": "annotation_content",
+        "action": "updated",
+        "annotation_id": ANNOTATION_ID,
+    }
+    for name in ("webhook.actions_failed", "rossum.retry"):
+        assert {k: by_event[name].get(k) for k in identity} == identity, name
+    assert by_event["webhook.handled"]["outcome"] == "actions_failed"
+    assert not {"request_id", "hook_event", "annotation_id"} & by_event["after.delivery"].keys()

@@ -78,7 +78,11 @@ def compare(recorded: Observed, new: Observed) -> Comparison:
     if (
         recorded.status == new.status
         and recorded.answer == new.answer
-        and (not labels_compared or _effects(recorded.calls) == _effects(new.calls))
+        and (
+            not labels_compared
+            or recorded.calls == new.calls  # the same journal: the same effects, unread
+            or _effects(recorded.calls) == _effects(new.calls)
+        )
     ):
         return Comparison((), labels_compared)  # the common case, decided without a diff
     differences = [

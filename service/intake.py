@@ -5,9 +5,10 @@ reading a request's body.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from handlers.events import HookEvent
@@ -15,9 +16,21 @@ from service.deadlines import Deadlines
 from service.errors import BodyTimeout, PayloadTooLarge, TimestampOutOfWindow, UnsupportedMediaType
 
 
-def check_content_type(request: Request) -> None:
+def request_headers(scope: Scope) -> dict[str, str]:
+    """Return a request's headers by (lowercase) name, the first value of each, as text.
+
+    What Starlette's `Headers` answers, decoded once: the intake checks and the signature
+    check each read them.
+    """
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in reversed(scope["headers"])
+    }
+
+
+def check_content_type(headers: Mapping[str, str]) -> None:
     """Refuse a body declared as anything but JSON; a missing header is tolerated."""
-    declared = request.headers.get("content-type")
+    declared = headers.get("content-type")
     if declared is None:
         return  # Rossum does not document its headers; the JSON parse decides.
     media_type = declared.partition(";")[0].strip().lower()
@@ -27,14 +40,13 @@ def check_content_type(request: Request) -> None:
         )
 
 
-async def read_body(request: Request, *, limit: int) -> bytes:
+async def read_body(receive: Receive, headers: Mapping[str, str], *, limit: int) -> bytes:
     """Read the raw body, refusing it as soon as it is known to exceed `limit` bytes."""
-    declared = request.headers.get("content-length")
+    declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(_too_large(limit))
     # The messages themselves, as `Request.stream` reads them, without its async generator
     # (the body is read once, here; nothing reads the request's stream after it).
-    receive = request.receive
     chunks: list[bytes] = []
     size = 0
     while True:

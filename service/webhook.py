@@ -41,7 +41,7 @@ from service.delivery import Delivery, current_delivery
 from service.duplicates import answer_once
 from service.errors import MissingCredentials, error_response
 from service.executor import has_api_work, needs_api
-from service.intake import check_content_type, check_timestamp, read_body
+from service.intake import check_content_type, check_timestamp, read_body, request_headers
 from service.json_answer import JSONAnswer
 from service.state import ApiTarget, ServiceState, hook_id_of
 
@@ -96,10 +96,13 @@ async def receive_hook(request: Request) -> Response:
     state: ServiceState = request.scope["state"]["service"]  # lifespan state, no `State` view
     delivery = current_delivery(request)
     assert delivery is not None, "DeliveryMiddleware must wrap the webhook route"
-    check_content_type(request)
-    body = delivery.body = await read_body(request, limit=state.settings.max_body_bytes)
+    headers = request_headers(request.scope)
+    check_content_type(headers)
+    body = delivery.body = await read_body(
+        request.receive, headers, limit=state.settings.max_body_bytes
+    )
     event = HookEvent.from_http(
-        request.headers,
+        headers,
         body,
         secrets=state.secrets,
         allow_unsigned=state.settings.allow_unsigned,

@@ -96,3 +96,17 @@ async def test_configured_secret_is_enforced_even_with_opt_out(service: ServiceF
             "/hooks", content=body, headers={"content-type": "application/json"}
         )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("first_valid", "status"), [(True, 200), (False, 401)])
+async def test_a_repeated_signature_header_is_read_by_its_first_value(
+    service: ServiceFactory, first_valid: bool, status: int
+) -> None:
+    """Of two signature headers, the first counts (as a header lookup answers), the other not."""
+    headers, body = signed(content_event("started"), SECRET)
+    good = headers.pop("X-Rossum-Signature-SHA256")
+    values = [good, "sha256=" + "0" * 64] if first_valid else ["sha256=" + "0" * 64, good]
+    repeated = [*headers.items(), *(("X-Rossum-Signature-SHA256", v) for v in values)]
+    async with service() as client:
+        response = await client.post("/hooks", content=body, headers=repeated)
+    assert response.status_code == status

@@ -107,6 +107,8 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
 assert _Line.__struct_fields__[0] == "body"
 _LINE_KEYS = _Line.__struct_fields__[1:]
 _KNOWN_LINE = msgspec.json.Decoder(_Line)
+_KNOWN_KEYS = frozenset(_LINE_KEYS)
+_OBJECT = msgspec.json.Decoder(dict[str, Any])
 _ANY_LINE = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _VALUE = msgspec.json.Decoder()
 
@@ -160,11 +162,13 @@ def _cut_around_body(text: bytes) -> RecordData | None:
     if start < 0 or end < start + len(_BODY_KEY):
         return None
     try:
-        before = _KNOWN_LINE.decode(text[:start] + b"}")
-        after = _KNOWN_LINE.decode(b"{" + text[end + 1 :])
-    except msgspec.DecodeError:  # (a ValidationError too)
+        fields = _OBJECT.decode(text[:start] + b"}")
+        fields.update(_OBJECT.decode(b"{" + text[end + 1 :]))
+    except msgspec.DecodeError:  # (a ValidationError too: not an object)
         return None
-    return RecordData(_present(before) | _present(after), text[start + len(_BODY_KEY) : end])
+    if not fields.keys() <= _KNOWN_KEYS:  # not the recorder's keys (or a second body)
+        return None
+    return RecordData(fields, text[start + len(_BODY_KEY) : end])
 
 
 def _present(line: _Line) -> dict[str, Any]:

@@ -242,6 +242,11 @@ def test_a_line_as_the_recorder_writes_it_is_cut_around_its_body() -> None:
     assert record.data["status"] == 200 and record.data["calls"] == fields["calls"]
     with pytest.raises(RecordingError, match="line 2: the recorded body is not JSON"):
         record.data["body"]
+    # A key the recorder does not write: not its layout, so the line is decoded whole.
+    other = _compact({**fields, "a_later_key": [1]}).encode()
+    assert _cut_around_body(other) is None
+    [record] = parse_records([other])
+    assert record.data["a_later_key"] == [1] and record.raw_body == _compact(body).encode()
 
 
 def test_the_recorders_lines_are_cut_around_their_bodies(tmp_path: Path) -> None:

@@ -98,7 +98,7 @@ class InProcessTarget:
         delivery = scope.get(SCOPE_KEY)
         calls = None
         if isinstance(delivery, Delivery):
-            calls = list(delivery.calls)
+            calls = delivery.calls  # (the delivery's own list: it is done with)
             if self.delivered is not None:
                 self.delivered(delivery)
         return Observed(status[0] if status else None, decode_answer(b"".join(chunks)), calls)

@@ -25,7 +25,6 @@ import dataclasses
 import functools
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -115,7 +114,7 @@ async def receive_hook(request: Request) -> Response:
         annotation_id=event.annotation_id,
     )
     delivery.hook_id = hook_id_of(event.hook)
-    check_timestamp(event, window_s=state.settings.timestamp_window_s, now=datetime.now(UTC))
+    check_timestamp(event, window_s=state.settings.timestamp_window_s)
     handle = functools.partial(_handle, state, event, request)
     return await answer_once(state, event, delivery, handle)
 

@@ -94,7 +94,8 @@ async def test_lines_written_during_a_delivery_name_it(
     service: ServiceFactory, rossum: FakeRossum, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A line logged while a delivery is handled (here the failed label call, and the client's
-    retry lines, through stdlib logging) carries the delivery's identity as rendered; a line after it does not."""
+    retry lines, through stdlib logging) carries the delivery's identity as rendered; a line
+    after it does not."""
     rossum.apply.mock(return_value=httpx.Response(503, json={"detail": "down", "code": "x"}))
     values = {"amount_total": "25000", "order_id": ""}
     headers, body = signed(content_event("updated", values=values, request_id=REQUEST_ID), SECRET)

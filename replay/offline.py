@@ -43,7 +43,10 @@ class OfflineRossum:
 
         Before the delivery is replayed: its own calls' names must be found, not created.
         """
-        calls = [c for c in _list(record.data.get("calls")) if isinstance(c, MAPPING_TYPES)]
+        recorded = record.data.get("calls")
+        if not recorded:
+            return  # no call recorded (most deliveries): nothing used
+        calls = [c for c in _list(recorded) if isinstance(c, MAPPING_TYPES)]
         origin = next((o for c in calls if (o := _applied_origin(c)) is not None), None)
         if origin is None:
             return  # no label applied: nothing used (a label is created only to be applied)
@@ -55,6 +58,8 @@ class OfflineRossum:
     def learn_labels(self, origin: str, labels: Mapping[str, str]) -> None:
         """Add labels a payload sideloaded (name -> URL) to the organisation at `origin`."""
         known = self._labels.setdefault(origin, {})
+        if known == labels:
+            return  # exactly what is known (most deliveries sideload the same labels)
         for name, url in labels.items():
             if known.get(name) == url:
                 continue  # already known (most deliveries show the same labels)

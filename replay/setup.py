@@ -198,13 +198,16 @@ async def _offline(
         if not hosts.refused:
             offline.learn_calls(record)
 
+    last: list[str | None] = [None, None]  # the last URL a payload was placed by, its origin
+
     def delivered(delivery: Delivery) -> None:
         payload = delivery.payload
         if hosts.refused or payload is None:
             return
         url = payload.base_url or payload.hook
-        origin = origin_of_url(url) if url else None
-        if origin is not None:
+        if url != last[0]:  # (one organisation's deliveries name the same base URL)
+            last[:] = url, origin_of_url(url) if url else None
+        if (origin := last[1]) is not None:
             offline.learn_labels(origin, payload.sideloaded_labels)
 
     target.delivered = delivered

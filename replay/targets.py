@@ -67,8 +67,22 @@ class InProcessTarget:
     """
 
     def __init__(self, app: Starlette, state: dict[str, Any], *, path: str = "/hooks") -> None:
-        self._app, self._state, self._path = app, state, path
+        self._app, self._state = app, state
         self.delivered: Callable[[Delivery], None] | None = None
+        # What every delivery's scope holds (`send` adds its headers and a copy of the state).
+        self._scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "client": ("127.0.0.1", 0),
+            "server": ("replay", 80),
+        }
 
     def hosts_as_recorded(self) -> RecordedHosts:
         """Let the service take each delivery's host as its recording did; return the hosts
@@ -80,13 +94,20 @@ class InProcessTarget:
 
     async def send(self, headers: Headers, body: bytes) -> Observed:
         """Deliver one request in-process; return what the service answered and did."""
-        scope = self._scope(headers, len(body))
-        messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+        scope = {
+            **self._scope,
+            "headers": [
+                *[(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+                (b"content-length", b"%d" % len(body)),
+            ],
+            "state": dict(self._state),
+        }
+        request: list[Message] = [{"type": "http.request", "body": body, "more_body": False}]
         status: list[int] = []
         chunks: list[bytes] = []
 
         async def receive() -> Message:
-            return next(messages, {"type": "http.disconnect"})
+            return request.pop() if request else {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -102,24 +123,6 @@ class InProcessTarget:
             if self.delivered is not None:
                 self.delivered(delivery)
         return Observed(status[0] if status else None, decode_answer(b"".join(chunks)), calls)
-
-    def _scope(self, headers: Headers, length: int) -> dict[str, Any]:
-        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-        return {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": self._path,
-            "raw_path": self._path.encode(),
-            "root_path": "",
-            "query_string": b"",
-            "headers": [*raw, (b"content-length", str(length).encode())],
-            "client": ("127.0.0.1", 0),
-            "server": ("replay", 80),
-            "state": dict(self._state),
-        }
 
 
 @asynccontextmanager

@@ -15,7 +15,8 @@ nobody holds the lock and the kept state is still the one decided on, which make
 as taking the lock, reading, writing and releasing at that instant; on another kept state it
 decides once more on that one, and else takes the lock as usual. Only label look-ups (the
 organisation's label list, creating a missing label) may be made before the lock: they change
-no annotation.
+no annotation. A dry run with the in-process store takes no lock at all: it keeps no state and
+sends no write, and nobody else keeps state in that store.
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ class Executor:
         self._dry_run = dry_run
         swap = self.states if isinstance(self.states, LabelStateSwap) else None
         self._swap = None if dry_run else swap
+        # A dry run keeps no label state; with this process's own store nobody else keeps any
+        # either, so there is none to read, and no call is sent that would need ordering: a
+        # delivery decides on its payload alone, without the annotation's lock.
+        self._stateless = dry_run and isinstance(self.states, MemoryLabelStateStore)
 
     async def carry_out(
         self, api: ApiFactory, event: HookEvent, decision: Decision, *, journal: Journal
@@ -121,6 +126,8 @@ class Executor:
         """
         if event.annotation_url is None or event.annotation_id is None:
             return Outcome()
+        if self._stateless:
+            return await self._carry_out(api, event, decision, journal, None)
         key = event.annotation_url
         version = label_state.content_version(event)
         if self._swap is not None:

@@ -72,6 +72,10 @@ class Comparison:
         return not self.differences
 
 
+# The verdict "same" (immutable, so shared), by whether labels were compared.
+_SAME = {True: Comparison((), True), False: Comparison((), False)}
+
+
 def compare(recorded: Observed, new: Observed) -> Comparison:
     """Compare a new result with the recorded one, aspect by aspect."""
     labels_compared = recorded.calls is not None and new.calls is not None
@@ -84,7 +88,7 @@ def compare(recorded: Observed, new: Observed) -> Comparison:
             or _effects(recorded.calls) == _effects(new.calls)
         )
     ):
-        return Comparison((), labels_compared)  # the common case, decided without a diff
+        return _SAME[labels_compared]  # the common case, decided without a diff
     differences = [
         _lines_diff("status", _status_lines(recorded), _status_lines(new)),
         *_answer_diffs(recorded, new),

@@ -198,16 +198,20 @@ async def _offline(
         if not hosts.refused:
             offline.learn_calls(record)
 
-    last: list[str | None] = [None, None]  # the last URL a payload was placed by, its origin
+    # The URL the last payload named its Rossum by, and that URL's origin: an organisation's
+    # deliveries name the same one, so it is parsed once.
+    last_url: str | None = None
+    origin: str | None = None
 
     def delivered(delivery: Delivery) -> None:
+        nonlocal last_url, origin
         payload = delivery.payload
         if hosts.refused or payload is None:
             return
         url = payload.base_url or payload.hook
-        if url != last[0]:  # (one organisation's deliveries name the same base URL)
-            last[:] = url, origin_of_url(url) if url else None
-        if (origin := last[1]) is not None:
+        if url != last_url:
+            last_url, origin = url, origin_of_url(url) if url else None
+        if origin is not None:
             offline.learn_labels(origin, payload.sideloaded_labels)
 
     target.delivered = delivered

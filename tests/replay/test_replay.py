@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.testing import CLEAN_INVOICE, content_payload, status_payload
+from handlers.testing import BASE_URL, CLEAN_INVOICE, content_payload, status_payload
 from replay.diff import Observed
 from replay.engine import replay_records
 from replay.payload import RecordingError, Rewrite, parse_records
@@ -297,6 +297,32 @@ def test_labels_an_earlier_delivery_sideloaded_are_known_offline(
     assert [r.get("calls") for r in read_lines(path)][1] == [{"call": "list_labels"}]
     status, out, _ = replay(capsys, str(path), "--dry-run")
     assert status == 0 and "replayed 2 deliveries: 2 same, 0 changed" in out
+
+
+def test_labels_are_learnt_per_organisation_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two organisations' deliveries in one recording: each one's sideloaded labels are known
+    to its own organisation only, so each finds its own label already on its annotation."""
+    objects = [{"id": 1, "url": LABELS["expedite"], "name": "expedite", "color": None}]
+    payloads = [
+        status_payload(annotation_id=700, extra={"labels": objects}),
+        content_payload(
+            "initialize",
+            fields=EXPENSIVE,
+            line_items=[],
+            annotation_id=701,
+            labels=[LABELS["expedite"]],
+        ),
+    ]
+    path = tmp_path / "two-organisations.jsonl"
+    asyncio.run(record(path, payloads))
+    first = path.read_text()
+    other = first.replace(BASE_URL, "https://other-org.rossum.app")
+    assert other != first
+    path.write_text(first + other)
+    status, out, _ = replay(capsys, str(path), "--dry-run")
+    assert status == 0 and "replayed 4 deliveries: 4 same, 0 changed" in out
 
 
 def test_each_delivery_keeps_the_host_verdict_it_was_recorded_with(

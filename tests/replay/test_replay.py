@@ -275,12 +275,9 @@ def test_in_process_replay_ignores_the_services_own_credentials(
     assert settings.record_path is None and settings.dry_run is True
 
 
-def test_labels_an_earlier_delivery_sideloaded_are_known_offline(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """With no API, the organisation's labels are those the recording showed so far: a label
-    sideloaded by a status change (rules decide nothing on labels there) is found by the next
-    delivery, which then sees it already on its annotation: no call, as recorded."""
+def _sideloaded_then_labelled(path: Path) -> None:
+    """Record a status change sideloading the `expedite` label, then an expensive invoice
+    already carrying it (its rules list the labels to find it: one `list_labels`, no apply)."""
     objects = [{"id": 1, "url": LABELS["expedite"], "name": "expedite", "color": None}]
     payloads = [
         status_payload(annotation_id=700, extra={"labels": objects}),
@@ -292,9 +289,18 @@ def test_labels_an_earlier_delivery_sideloaded_are_known_offline(
             labels=[LABELS["expedite"]],
         ),
     ]
-    path = tmp_path / "sideloaded.jsonl"
     asyncio.run(record(path, payloads))
     assert [r.get("calls") for r in read_lines(path)][1] == [{"call": "list_labels"}]
+
+
+def test_labels_an_earlier_delivery_sideloaded_are_known_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no API, the organisation's labels are those the recording showed so far: a label
+    sideloaded by a status change (rules decide nothing on labels there) is found by the next
+    delivery, which then sees it already on its annotation: no call, as recorded."""
+    path = tmp_path / "sideloaded.jsonl"
+    _sideloaded_then_labelled(path)
     status, out, _ = replay(capsys, str(path), "--dry-run")
     assert status == 0 and "replayed 2 deliveries: 2 same, 0 changed" in out
 
@@ -304,19 +310,8 @@ def test_labels_are_learnt_per_organisation_offline(
 ) -> None:
     """Two organisations' deliveries in one recording: each one's sideloaded labels are known
     to its own organisation only, so each finds its own label already on its annotation."""
-    objects = [{"id": 1, "url": LABELS["expedite"], "name": "expedite", "color": None}]
-    payloads = [
-        status_payload(annotation_id=700, extra={"labels": objects}),
-        content_payload(
-            "initialize",
-            fields=EXPENSIVE,
-            line_items=[],
-            annotation_id=701,
-            labels=[LABELS["expedite"]],
-        ),
-    ]
     path = tmp_path / "two-organisations.jsonl"
-    asyncio.run(record(path, payloads))
+    _sideloaded_then_labelled(path)
     first = path.read_text()
     other = first.replace(BASE_URL, "https://other-org.rossum.app")
     assert other != first

@@ -46,29 +46,30 @@ class OthersState:
         raise AssertionError("a dry run keeps no label state")
 
 
-async def _carry_out_while_locked(executor: Executor, *, dry_run: bool) -> list[dict[str, Any]]:
-    """Run one delivery adding `expedite` while another holds the annotation's lock; return
-    its journal (raise TimeoutError if it waited for the lock)."""
+async def _carry_out(
+    executor: Executor, *, dry_run: bool, locked: bool, wait_s: float = 5.0
+) -> list[dict[str, Any]]:
+    """Run one delivery adding `expedite`, while another delivery holds the annotation's lock
+    if `locked`; return its journal (raise TimeoutError if it waited past `wait_s`)."""
     client = AsyncRossumAPIClient(
         API, Token("t"), dry_run=dry_run, transport=httpx.MockTransport(_labels)
     )
     event = parse_event(content_event(labels=[]))
     journal: list[dict[str, Any]] = []
-    async with client, executor.locks.hold(ANNOTATION_URL):
+    async with client, executor.locks.hold(ANNOTATION_URL if locked else None):
         await asyncio.wait_for(
             executor.carry_out(
                 lambda: client, event, Decision(add_labels={"expedite"}), journal=journal
             ),
-            timeout=0.2,
+            timeout=wait_s,
         )
     return journal
 
 
 async def test_dry_run_with_the_process_store_takes_no_lock() -> None:
     """It finishes while the lock is held, and intends the same call as ever."""
-    journal = await _carry_out_while_locked(
-        Executor(labels=LabelCache(), dry_run=True), dry_run=True
-    )
+    executor = Executor(labels=LabelCache(), dry_run=True)
+    journal = await _carry_out(executor, dry_run=True, locked=True)
     applied = [call for call in journal if call["call"] == "apply_labels"]
     assert applied == [
         {"call": "apply_labels", "annotation": ANNOTATION_URL, "add": ["expedite"], "remove": []}
@@ -77,22 +78,14 @@ async def test_dry_run_with_the_process_store_takes_no_lock() -> None:
 
 async def test_a_delivery_that_writes_waits_for_the_lock() -> None:
     with pytest.raises(TimeoutError):
-        await _carry_out_while_locked(Executor(labels=LabelCache()), dry_run=False)
+        await _carry_out(Executor(labels=LabelCache()), dry_run=False, locked=True, wait_s=0.2)
 
 
 async def test_dry_run_with_a_store_others_write_reads_it_under_the_lock() -> None:
     store = OthersState()
     executor = Executor(labels=LabelCache(), states=store, dry_run=True)
     with pytest.raises(TimeoutError):
-        await _carry_out_while_locked(executor, dry_run=True)
+        await _carry_out(executor, dry_run=True, locked=True, wait_s=0.2)
     assert store.reads == 0  # still waiting for the lock when it gave up
-    journal: list[dict[str, Any]] = []
-    client = AsyncRossumAPIClient(
-        API, Token("t"), dry_run=True, transport=httpx.MockTransport(_labels)
-    )
-    async with client:
-        event = parse_event(content_event(labels=[]))
-        await executor.carry_out(
-            lambda: client, event, Decision(add_labels={"expedite"}), journal=journal
-        )
+    await _carry_out(executor, dry_run=True, locked=False)
     assert store.reads == 1
